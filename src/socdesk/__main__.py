@@ -1,0 +1,3 @@
+from socdesk.cli import main
+
+raise SystemExit(main())

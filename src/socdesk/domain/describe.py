@@ -1,0 +1,43 @@
+"""One line of plain language per event, for `socdesk log`, card history and the console."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from socdesk.domain.models import Event
+
+
+def _card(state: dict[str, Any] | None, entity_id: str) -> str:
+    if not state:
+        return f"card #{entity_id}"
+    return f"card #{entity_id} “{state.get('title', '')}”"
+
+
+def describe_event(event: Event) -> str:
+    meta = event.meta or {}
+    before, after = event.before, event.after
+    match event.action:
+        case "card.add":
+            text = f"added {_card(after, event.entity_id)} to {after and after.get('column')}"
+        case "card.move":
+            text = f"moved {_card(after, event.entity_id)} {meta.get('from')} → {meta.get('to')}"
+        case "card.edit":
+            text = f"edited {_card(after, event.entity_id)}: {', '.join(meta.get('fields', []))}"
+        case "card.delete":
+            text = f"deleted {_card(before, event.entity_id)}"
+        case "column.limit":
+            old = before and before.get("wip_limit")
+            new = after and after.get("wip_limit")
+            text = f"set the WIP limit of {event.entity_id}: {old or 'none'} → {new or 'none'}"
+        case "person.add":
+            text = f"added person {event.entity_id} ({after and after.get('name')})"
+        case "database.import":
+            counts = ", ".join(f"{meta.get(k, 0)} {k}" for k in ("cards", "people", "events"))
+            text = f"imported {counts}"
+        case _:
+            text = f"{event.action} {event.entity} {event.entity_id}"
+    if override := meta.get("wip_override"):
+        text += (
+            f" (WIP limit overridden at {override['count']}/{override['limit']}: {meta.get('reason', '')})"
+        )
+    return text

@@ -1,0 +1,75 @@
+"""The export/import format: the whole board as one validated document."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timedelta
+from typing import Any, Literal, Self
+
+from pydantic import Field, model_validator
+
+from socdesk.domain.models import Card, Column, Event, Person, UtcDatetime, _Model
+
+FORMAT = "socdesk-export"
+FORMAT_VERSION = 1
+
+
+def _repeats(values: list[str] | list[int]) -> list[str]:
+    return sorted(str(v) for v, n in Counter(values).items() if n > 1)
+
+
+class Snapshot(_Model):
+    """What ``socdesk export`` writes and ``socdesk import`` reads (and ``sample_data/`` holds)."""
+
+    format: Literal["socdesk-export"] = FORMAT
+    format_version: Literal[1] = FORMAT_VERSION
+    exported_at: UtcDatetime
+    people: tuple[Person, ...] = ()
+    columns: tuple[Column, ...] = Field(min_length=1)
+    cards: tuple[Card, ...] = ()
+    events: tuple[Event, ...] = ()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        problems: list[str] = []
+        if dup := _repeats([p.handle for p in self.people]):
+            problems.append(f"people: handle repeated: {', '.join(dup)}")
+        if dup := _repeats([c.name.casefold() for c in self.columns]):
+            problems.append(f"columns: name repeated: {', '.join(dup)}")
+        if dup := _repeats([c.position for c in self.columns]):
+            problems.append(f"columns: position repeated: {', '.join(dup)}")
+        if dup := _repeats([c.id for c in self.cards]):
+            problems.append(f"cards: id repeated: {', '.join(dup)}")
+        if dup := _repeats([e.id for e in self.events]):
+            problems.append(f"events: id repeated: {', '.join(dup)}")
+        columns = {c.name for c in self.columns}
+        handles = {p.handle for p in self.people}
+        for card in self.cards:
+            if card.column not in columns:
+                problems.append(f"card {card.id}: unknown column {card.column!r}")
+            if card.assignee is not None and card.assignee not in handles:
+                problems.append(f"card {card.id}: unknown assignee {card.assignee!r}")
+        if dup := _repeats([f"{c.column}#{c.position}" for c in self.cards]):
+            problems.append(f"cards: two cards share a place: {', '.join(dup)}")
+        if problems:
+            raise ValueError("; ".join(problems[:10]) + (" ..." if len(problems) > 10 else ""))
+        return self
+
+
+def _shift_value(key: str, value: Any, delta: timedelta) -> Any:
+    if isinstance(value, dict):
+        return {k: _shift_value(k, v, delta) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_shift_value(key, v, delta) for v in value]
+    if isinstance(value, str) and (key == "at" or key.endswith("_at")):
+        try:
+            return (datetime.fromisoformat(value) + delta).isoformat(timespec="microseconds")
+        except ValueError:
+            return value
+    return value
+
+
+def shifted(snapshot: Snapshot, delta: timedelta) -> Snapshot:
+    """The same snapshot with every timestamp moved by ``delta`` (sample data is re-based to today)."""
+    data = _shift_value("", snapshot.model_dump(mode="json"), delta)
+    return Snapshot.model_validate(data)

@@ -1,0 +1,46 @@
+"""The WIP rule, shared by the CLI and the console."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from socdesk.domain.errors import InvalidInput, WipLimitReached
+from socdesk.domain.models import Column
+
+
+@dataclass(frozen=True)
+class WipOverride:
+    """A forced entry into a full column: what the limit was and why it was overridden."""
+
+    column: str
+    count: int
+    limit: int
+    reason: str
+
+    def as_meta(self) -> dict[str, object]:
+        return {
+            "wip_override": {"column": self.column, "count": self.count, "limit": self.limit},
+            "reason": self.reason,
+        }
+
+
+def check_wip(
+    column: Column, count: int, *, force: bool = False, reason: str | None = None
+) -> WipOverride | None:
+    """Decide whether one more card may enter ``column``, which already holds ``count`` others.
+
+    Returns None when the column has room, a ``WipOverride`` when it is full but the entry is
+    forced with a reason, and raises ``WipLimitReached`` when it is full and not forced.
+    """
+    if count < 0:
+        raise ValueError("count must not be negative")
+    if column.wip_limit is None or count < column.wip_limit:
+        return None
+    if not force:
+        raise WipLimitReached(column.name, count, column.wip_limit)
+    why = (reason or "").strip()
+    if not why:
+        raise InvalidInput(
+            f"moving into {column.name} past its WIP limit ({count}/{column.wip_limit}) needs a reason"
+        )
+    return WipOverride(column=column.name, count=count, limit=column.wip_limit, reason=why)

@@ -1,0 +1,65 @@
+"""Opening the shared SQLite file safely: refuse what we must not touch, then set it up for many processes."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+from pathlib import Path
+
+from socdesk.store.errors import StoreUnavailable
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+BUSY_TIMEOUT_MS = 10_000
+
+
+def _marked_writable(path: Path) -> bool:
+    """True when both the permission bits and the OS allow writing (root ignores the bits; we do not)."""
+    mode = path.stat().st_mode
+    return bool(mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)) and os.access(path, os.W_OK)
+
+
+def check_file(path: Path, *, create: bool) -> None:
+    """Refuse, with a reason, any file socdesk must not open for writing. Touches nothing."""
+    if path.exists():
+        if not path.is_file():
+            raise StoreUnavailable(f"{path} is not a file; give --db the path of a socdesk database")
+        if path.stat().st_size > 0:
+            try:
+                with path.open("rb") as handle:
+                    header = handle.read(len(SQLITE_HEADER))
+            except PermissionError:
+                raise StoreUnavailable(f"cannot read {path}: permission denied") from None
+            if header != SQLITE_HEADER:
+                raise StoreUnavailable(f"{path} is not an SQLite database; socdesk left it untouched")
+        if not _marked_writable(path):
+            raise StoreUnavailable(
+                f"{path} is read-only; socdesk needs to write to it (check its mode and owner)"
+            )
+    elif not create:
+        raise StoreUnavailable(f"no database at {path}; create it with `socdesk init` (or pass --db)")
+    directory = path.parent
+    if directory.exists() and not _marked_writable(directory):
+        raise StoreUnavailable(
+            f"cannot write in {directory}: SQLite needs to create {path.name}-wal and {path.name}-shm "
+            "beside the database (see `socdesk init --help` for shared set-ups)"
+        )
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """A connection in autocommit mode (we issue BEGIN IMMEDIATE ourselves) that waits for locks."""
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    return conn
+
+
+def enable_wal(conn: sqlite3.Connection) -> None:
+    """WAL lets readers and one writer work at once; FULL sync keeps acknowledged writes on disk."""
+    mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+    if mode.lower() != "wal":
+        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if mode.lower() != "wal":
+            raise StoreUnavailable(f"could not switch the database to WAL mode (got {mode!r})")
+    conn.execute("PRAGMA synchronous = FULL")

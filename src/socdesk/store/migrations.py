@@ -1,0 +1,133 @@
+"""Ordered schema migrations (sqlite-utils ``Migrations``), all applied in one IMMEDIATE transaction.
+
+Add a migration by appending a function below; never edit one that has shipped.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+from socdesk.domain.models import DEFAULT_COLUMNS
+from socdesk.store.errors import StoreUnavailable
+
+MIGRATION_SET = "socdesk"
+migrations = Migrations(MIGRATION_SET)
+
+
+@migrations(name="0001_board")
+def _board(db: Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE people (
+            handle  TEXT PRIMARY KEY,
+            name    TEXT NOT NULL,
+            roles   TEXT NOT NULL DEFAULT '[]',
+            version INTEGER NOT NULL DEFAULT 1
+        );
+        CREATE TABLE columns (
+            id        INTEGER PRIMARY KEY,
+            name      TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            position  INTEGER NOT NULL UNIQUE,
+            wip_limit INTEGER CHECK (wip_limit IS NULL OR wip_limit >= 1),
+            stage     TEXT NOT NULL CHECK (stage IN ('queue', 'active', 'done')),
+            version   INTEGER NOT NULL DEFAULT 1
+        );
+        CREATE TABLE cards (
+            id          INTEGER PRIMARY KEY AUTOINCREMENT,
+            title       TEXT NOT NULL CHECK (length(title) BETWEEN 1 AND 200),
+            description TEXT NOT NULL DEFAULT '' CHECK (length(description) <= 20000),
+            type        TEXT NOT NULL CHECK (type IN ('business', 'operations', 'engineering', 'unplanned')),
+            priority    TEXT NOT NULL DEFAULT 'medium'
+                        CHECK (priority IN ('critical', 'high', 'medium', 'low')),
+            kind        TEXT NOT NULL DEFAULT 'task' CHECK (kind IN ('task', 'detection')),
+            column_id   INTEGER NOT NULL REFERENCES columns(id),
+            position    INTEGER NOT NULL,
+            assignee    TEXT REFERENCES people(handle),
+            security    INTEGER NOT NULL DEFAULT 0 CHECK (security IN (0, 1)),
+            labels      TEXT NOT NULL DEFAULT '[]',
+            created_at  TEXT NOT NULL,
+            updated_at  TEXT NOT NULL,
+            started_at  TEXT,
+            done_at     TEXT,
+            version     INTEGER NOT NULL DEFAULT 1
+        );
+        CREATE INDEX cards_by_column ON cards (column_id, position);
+        CREATE INDEX cards_by_assignee ON cards (assignee);
+        CREATE TABLE events (
+            id        INTEGER PRIMARY KEY AUTOINCREMENT,
+            at        TEXT NOT NULL,
+            actor     TEXT NOT NULL,
+            action    TEXT NOT NULL,
+            entity    TEXT NOT NULL,
+            entity_id TEXT NOT NULL,
+            before    TEXT,
+            after     TEXT,
+            meta      TEXT
+        );
+        CREATE INDEX events_by_entity ON events (entity, entity_id, id);
+        CREATE TRIGGER events_never_updated BEFORE UPDATE ON events
+            BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+        CREATE TRIGGER events_never_deleted BEFORE DELETE ON events
+            BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+        """
+    )
+    db.conn.executemany(
+        "INSERT INTO columns (name, position, wip_limit, stage) VALUES (?, ?, ?, ?)",
+        [(c.name, c.position, c.wip_limit, c.stage.value) for c in DEFAULT_COLUMNS],
+    )
+
+
+def known_names() -> list[str]:
+    return [m.name for m in migrations._migrations]
+
+
+def _user_tables(conn: sqlite3.Connection) -> set[str]:
+    rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+    return {row[0] for row in rows}
+
+
+def check_schema(conn: sqlite3.Connection) -> list[str]:
+    """Return the pending migration names, refusing foreign and newer databases. Reads only."""
+    tables = _user_tables(conn)
+    if not tables:
+        return known_names()
+    if Migrations.migrations_table not in tables:
+        raise StoreUnavailable("this SQLite file is not a socdesk database; socdesk left it untouched")
+    applied = [
+        row[0]
+        for row in conn.execute(
+            f"SELECT name FROM {Migrations.migrations_table} WHERE migration_set = ? ORDER BY id",
+            (MIGRATION_SET,),
+        )
+    ]
+    if not applied:
+        raise StoreUnavailable("this SQLite file is not a socdesk database; socdesk left it untouched")
+    unknown = [name for name in applied if name not in known_names()]
+    if unknown:
+        raise StoreUnavailable(
+            f"this database was written by a newer socdesk (schema {applied[-1]}, this socdesk knows up to "
+            f"{known_names()[-1]}); upgrade socdesk to use it. The file was left untouched"
+        )
+    return [name for name in known_names() if name not in applied]
+
+
+def migrate(conn: sqlite3.Connection) -> list[str]:
+    """Apply pending migrations in one BEGIN IMMEDIATE transaction; return the names applied.
+
+    The pending list is read again inside the write lock, so two processes upgrading the same file at
+    once apply each migration exactly once.
+    """
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        pending = check_schema(conn)
+        if pending:
+            migrations.apply(Database(conn))
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return pending

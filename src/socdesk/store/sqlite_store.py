@@ -1,0 +1,454 @@
+"""The SQLite implementation of ``Store``: one shared file, many processes, nothing lost.
+
+Every write is one ``BEGIN IMMEDIATE`` transaction that reads what it needs, validates with the domain
+rules, checks the version the caller read, writes, and appends to ``events`` before ``COMMIT``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from socdesk.domain.clock import Clock, SystemClock
+from socdesk.domain.errors import Conflict, InvalidInput, NotFound
+from socdesk.domain.flow import flow_stamps
+from socdesk.domain.models import Card, CardDraft, CardPatch, Column, Event, Person, WorkType
+from socdesk.domain.snapshot import Snapshot
+from socdesk.domain.validation import parse
+from socdesk.domain.wip import WipOverride, check_wip
+from socdesk.store import rows
+from socdesk.store.connection import check_file, connect, enable_wal
+from socdesk.store.errors import StoreBusy
+from socdesk.store.feed import SqliteChangeFeed
+from socdesk.store.migrations import check_schema, migrate
+
+LOCK_WAIT_SECONDS = 60.0
+
+
+class SqliteStore:
+    def __init__(self, path: Path, *, actor: str, clock: Clock | None = None, create: bool = False) -> None:
+        self._path = Path(path)
+        self.actor = actor
+        self.clock: Clock = clock or SystemClock()
+        if create:
+            self._path.parent.mkdir(parents=True, exist_ok=True)
+        check_file(self._path, create=create)
+        self._conn = connect(self._path)
+        try:
+            pending = check_schema(self._conn)  # read-only: refuse foreign/newer files before any write
+            if pending and not create and not self._has_tables():
+                raise InvalidInput(f"{self._path} is empty; create the database with `socdesk init`")
+            enable_wal(self._conn)
+            if pending:
+                migrate(self._conn)
+        except BaseException:
+            self._conn.close()
+            raise
+
+    def _has_tables(self) -> bool:
+        return self._conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0] > 0
+
+    @property
+    def location(self) -> Path:
+        return self._path
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def feed(self, *, fallback_poll: float = 0.1) -> SqliteChangeFeed:
+        return SqliteChangeFeed(self._path, fallback_poll=fallback_poll)
+
+    # ------------------------------------------------------------------ transactions
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One IMMEDIATE transaction: the write lock is taken before the first read."""
+        deadline = time.monotonic() + LOCK_WAIT_SECONDS
+        while True:
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+                break
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) and "busy" not in str(error):
+                    raise
+                if time.monotonic() > deadline:
+                    raise StoreBusy(
+                        f"another socdesk kept {self._path.name} locked for over {LOCK_WAIT_SECONDS:.0f} s; "
+                        "nothing was written, try again"
+                    ) from None
+        try:
+            yield self._conn
+        except BaseException:
+            if self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
+            raise
+        else:
+            self._conn.execute("COMMIT")
+
+    def _log(
+        self,
+        action: str,
+        entity: str,
+        entity_id: object,
+        *,
+        before: dict[str, Any] | None = None,
+        after: dict[str, Any] | None = None,
+        meta: dict[str, Any] | None = None,
+    ) -> int:
+        cursor = self._conn.execute(
+            "INSERT INTO events (at, actor, action, entity, entity_id, before, after, meta)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                rows.iso(self.clock.now()),
+                self.actor,
+                action,
+                entity,
+                str(entity_id),
+                rows.to_json(before),
+                rows.to_json(after),
+                rows.to_json(meta),
+            ),
+        )
+        return int(cursor.lastrowid or 0)
+
+    def _conflict(self, entity: str, entity_id: object, expected: int, actual: int | None) -> Conflict:
+        last = self._conn.execute(
+            "SELECT actor, at FROM events WHERE entity = ? AND entity_id = ? ORDER BY id DESC LIMIT 1",
+            (entity, str(entity_id)),
+        ).fetchone()
+        by = last["actor"] if last else None
+        when = datetime.fromisoformat(last["at"]) if last else None
+        return Conflict(entity, str(entity_id), expected, actual, by=by, at=when)
+
+    def _check_version(self, entity: str, entity_id: object, expected: int | None, actual: int) -> None:
+        if expected is not None and expected != actual:
+            raise self._conflict(entity, entity_id, expected, actual)
+
+    # ------------------------------------------------------------------ reads
+
+    def list_columns(self) -> list[Column]:
+        return [rows.column(r) for r in self._conn.execute("SELECT * FROM columns ORDER BY position")]
+
+    def list_people(self) -> list[Person]:
+        return [rows.person(r) for r in self._conn.execute("SELECT * FROM people ORDER BY handle")]
+
+    def list_cards(
+        self, *, column: str | None = None, type: WorkType | None = None, assignee: str | None = None
+    ) -> list[Card]:
+        where: list[str] = []
+        params: list[object] = []
+        if column is not None:
+            where.append("cards.column_id = ?")
+            params.append(self._column_row(column)["id"])
+        if type is not None:
+            where.append("cards.type = ?")
+            params.append(WorkType(type).value)
+        if assignee is not None:
+            where.append("cards.assignee = ?")
+            params.append(assignee)
+        sql = rows.CARD_SELECT + (" WHERE " + " AND ".join(where) if where else "") + rows.CARD_ORDER
+        return [rows.card(r) for r in self._conn.execute(sql, params)]
+
+    def get_card(self, card_id: int) -> Card:
+        row = self._conn.execute(rows.CARD_SELECT + " WHERE cards.id = ?", (card_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"no card with id {card_id}")
+        return rows.card(row)
+
+    def recent_events(self, limit: int = 50) -> list[Event]:
+        if limit < 1:
+            raise InvalidInput("limit must be at least 1")
+        sql = "SELECT * FROM events ORDER BY id DESC LIMIT ?"
+        return [rows.event(r) for r in self._conn.execute(sql, (limit,))]
+
+    def events_after(self, event_id: int, limit: int | None = None) -> list[Event]:
+        sql = "SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?"
+        return [rows.event(r) for r in self._conn.execute(sql, (event_id, -1 if limit is None else limit))]
+
+    def card_history(self, card_id: int) -> list[Event]:
+        sql = "SELECT * FROM events WHERE entity = 'card' AND entity_id = ? ORDER BY id"
+        return [rows.event(r) for r in self._conn.execute(sql, (str(card_id),))]
+
+    def last_event_id(self) -> int:
+        return int(self._conn.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0])
+
+    def export_snapshot(self) -> Snapshot:
+        # One read transaction, so the export is a consistent moment even while others write.
+        self._conn.execute("BEGIN")
+        try:
+            people = self.list_people()
+            columns = self.list_columns()
+            cards = self.list_cards()
+            events = self.events_after(0)
+        finally:
+            self._conn.execute("COMMIT")
+        return Snapshot(
+            exported_at=self.clock.now(), people=people, columns=columns, cards=cards, events=events
+        )
+
+    # ------------------------------------------------------------------ helpers inside a write
+
+    def _column_row(self, name: str) -> sqlite3.Row:
+        row = self._conn.execute("SELECT * FROM columns WHERE name = ?", (name.strip(),)).fetchone()
+        if row is None:
+            names = ", ".join(r[0] for r in self._conn.execute("SELECT name FROM columns ORDER BY position"))
+            raise NotFound(f"no column named {name!r} (columns: {names})")
+        return row
+
+    def _card_row(self, card_id: int) -> sqlite3.Row:
+        row = self._conn.execute(rows.CARD_SELECT + " WHERE cards.id = ?", (card_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"no card with id {card_id}")
+        return row
+
+    def _card_to_change(self, card_id: int, expected_version: int | None) -> Card:
+        """The card as it is now, if it is still the version the caller read (deleted counts as changed)."""
+        try:
+            card = rows.card(self._card_row(card_id))
+        except NotFound:
+            if expected_version is None:
+                raise
+            raise self._conflict("card", card_id, expected_version, None) from None
+        self._check_version("card", card_id, expected_version, card.version)
+        return card
+
+    def _require_person(self, handle: str | None) -> None:
+        if handle is None:
+            return
+        if self._conn.execute("SELECT 1 FROM people WHERE handle = ?", (handle,)).fetchone() is None:
+            known = [r[0] for r in self._conn.execute("SELECT handle FROM people ORDER BY handle LIMIT 20")]
+            hint = f" (known: {', '.join(known)})" if known else " (no people yet)"
+            raise NotFound(f"no person with handle {handle!r}{hint}")
+
+    def _count_in(self, column_id: int) -> int:
+        return int(
+            self._conn.execute("SELECT count(*) FROM cards WHERE column_id = ?", (column_id,)).fetchone()[0]
+        )
+
+    def _next_position(self, column_id: int) -> int:
+        sql = "SELECT coalesce(max(position), -1) + 1 FROM cards WHERE column_id = ?"
+        return int(self._conn.execute(sql, (column_id,)).fetchone()[0])
+
+    def _admit(self, column_row: sqlite3.Row, *, force: bool, reason: str | None) -> WipOverride | None:
+        return check_wip(
+            rows.column(column_row), self._count_in(column_row["id"]), force=force, reason=reason
+        )
+
+    def _save_card(self, card: Card, column_id: int, expected_version: int) -> None:
+        values = rows.card_values(card, column_id)
+        assignments = ", ".join(f"{key} = :{key}" for key in values if key != "id")
+        cursor = self._conn.execute(
+            f"UPDATE cards SET {assignments} WHERE id = :id AND version = :expected",
+            {**values, "expected": expected_version},
+        )
+        if cursor.rowcount != 1:  # cannot happen under the IMMEDIATE lock; guard anyway
+            raise self._conflict("card", card.id, expected_version, None)
+
+    @staticmethod
+    def _dump(model: Card | Column | Person) -> dict[str, Any]:
+        return model.model_dump(mode="json")
+
+    # ------------------------------------------------------------------ writes
+
+    def add_card(self, draft: CardDraft, *, force: bool = False, reason: str | None = None) -> Card:
+        with self._write():
+            if draft.column is None:
+                column_row = self._conn.execute("SELECT * FROM columns ORDER BY position LIMIT 1").fetchone()
+            else:
+                column_row = self._column_row(draft.column)
+            self._require_person(draft.assignee)
+            override = self._admit(column_row, force=force, reason=reason)
+            now = self.clock.now()
+            started, done = flow_stamps(rows.column(column_row).stage, None, None, now)
+            fields = draft.model_dump(exclude={"column"})
+            values = rows.card_values(
+                Card(
+                    id=1,  # placeholder: SQLite assigns the id
+                    column=column_row["name"],
+                    position=self._next_position(column_row["id"]),
+                    created_at=now,
+                    updated_at=now,
+                    started_at=started,
+                    done_at=done,
+                    **fields,
+                ),
+                column_row["id"],
+            )
+            del values["id"]
+            cursor = self._conn.execute(
+                f"INSERT INTO cards ({', '.join(values)}) VALUES ({', '.join(':' + k for k in values)})",
+                values,
+            )
+            card = rows.card(self._card_row(int(cursor.lastrowid or 0)))
+            self._log(
+                "card.add", "card", card.id, after=self._dump(card), meta=override and override.as_meta()
+            )
+            return card
+
+    def move_card(
+        self,
+        card_id: int,
+        to_column: str,
+        *,
+        expected_version: int | None = None,
+        force: bool = False,
+        reason: str | None = None,
+    ) -> Card:
+        with self._write():
+            before = self._card_to_change(card_id, expected_version)
+            target = self._column_row(to_column)
+            if target["name"] == before.column:
+                return before
+            override = self._admit(target, force=force, reason=reason)
+            now = self.clock.now()
+            started, done = flow_stamps(rows.column(target).stage, before.started_at, before.done_at, now)
+            after = before.model_copy(
+                update={
+                    "column": target["name"],
+                    "position": self._next_position(target["id"]),
+                    "started_at": started,
+                    "done_at": done,
+                    "updated_at": now,
+                    "version": before.version + 1,
+                }
+            )
+            self._save_card(after, target["id"], before.version)
+            meta: dict[str, Any] = {"from": before.column, "to": after.column}
+            if override:
+                meta.update(override.as_meta())
+            self._log(
+                "card.move", "card", card_id, before=self._dump(before), after=self._dump(after), meta=meta
+            )
+            return after
+
+    def edit_card(self, card_id: int, patch: CardPatch, *, expected_version: int | None = None) -> Card:
+        changes = patch.changes()
+        with self._write():
+            before = self._card_to_change(card_id, expected_version)
+            changed = {k: v for k, v in changes.items() if getattr(before, k) != v}
+            if not changed:
+                return before
+            if "assignee" in changed:
+                self._require_person(changed["assignee"])
+            merged = parse(Card, {**before.model_dump(), **changed}, "card")
+            after = merged.model_copy(update={"updated_at": self.clock.now(), "version": before.version + 1})
+            column_id = self._column_row(before.column)["id"]
+            self._save_card(after, column_id, before.version)
+            self._log(
+                "card.edit",
+                "card",
+                card_id,
+                before=self._dump(before),
+                after=self._dump(after),
+                meta={"fields": sorted(changed)},
+            )
+            return after
+
+    def delete_card(self, card_id: int, *, expected_version: int | None = None) -> Card:
+        with self._write():
+            before = self._card_to_change(card_id, expected_version)
+            self._conn.execute("DELETE FROM cards WHERE id = ?", (card_id,))
+            self._log("card.delete", "card", card_id, before=self._dump(before))
+            return before
+
+    def set_wip_limit(self, column: str, limit: int | None, *, expected_version: int | None = None) -> Column:
+        if limit is not None and limit < 1:
+            raise InvalidInput(f"a WIP limit must be a whole number of at least 1, or none (got {limit})")
+        with self._write():
+            row = self._column_row(column)
+            before = rows.column(row)
+            self._check_version("column", before.name, expected_version, before.version)
+            if before.wip_limit == limit:
+                return before
+            after = before.model_copy(update={"wip_limit": limit, "version": before.version + 1})
+            self._conn.execute(
+                "UPDATE columns SET wip_limit = ?, version = version + 1 WHERE id = ?", (limit, row["id"])
+            )
+            self._log(
+                "column.limit",
+                "column",
+                before.name,
+                before=self._dump(before),
+                after=self._dump(after),
+                meta={"count": self._count_in(row["id"])},
+            )
+            return after
+
+    def add_person(self, person: Person) -> Person:
+        with self._write():
+            if self._conn.execute("SELECT 1 FROM people WHERE handle = ?", (person.handle,)).fetchone():
+                raise InvalidInput(f"a person with handle {person.handle!r} already exists")
+            self._conn.execute(
+                "INSERT INTO people (handle, name, roles, version) VALUES (?, ?, ?, 1)",
+                (person.handle, person.name, rows.to_json(list(person.roles))),
+            )
+            stored = person.model_copy(update={"version": 1})
+            self._log("person.add", "person", person.handle, after=self._dump(stored))
+            return stored
+
+    def import_snapshot(self, snapshot: Snapshot) -> None:
+        with self._write():
+            counts = {
+                table: self._conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+                for table in ("cards", "events", "people")
+            }
+            if any(counts.values()):
+                held = ", ".join(f"{n} {table}" for table, n in counts.items() if n)
+                raise InvalidInput(
+                    f"import needs an empty database and this one holds {held}; "
+                    "import into a new file with --db NEW.db"
+                )
+            self._conn.execute("DELETE FROM columns")
+            column_ids: dict[str, int] = {}
+            for col in snapshot.columns:
+                cursor = self._conn.execute(
+                    "INSERT INTO columns (name, position, wip_limit, stage, version) VALUES (?, ?, ?, ?, ?)",
+                    (col.name, col.position, col.wip_limit, col.stage.value, col.version),
+                )
+                column_ids[col.name] = int(cursor.lastrowid or 0)
+            self._conn.executemany(
+                "INSERT INTO people (handle, name, roles, version) VALUES (?, ?, ?, ?)",
+                [(p.handle, p.name, rows.to_json(list(p.roles)), p.version) for p in snapshot.people],
+            )
+            card_values = [rows.card_values(c, column_ids[c.column]) for c in snapshot.cards]
+            if card_values:
+                keys = list(card_values[0])
+                self._conn.executemany(
+                    f"INSERT INTO cards ({', '.join(keys)}) VALUES ({', '.join(':' + k for k in keys)})",
+                    card_values,
+                )
+            self._conn.executemany(
+                "INSERT INTO events (id, at, actor, action, entity, entity_id, before, after, meta)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        e.id,
+                        rows.iso(e.at),
+                        e.actor,
+                        e.action,
+                        e.entity,
+                        e.entity_id,
+                        rows.to_json(e.before),
+                        rows.to_json(e.after),
+                        rows.to_json(e.meta),
+                    )
+                    for e in snapshot.events
+                ],
+            )
+            self._log(
+                "database.import",
+                "database",
+                self._path.name,
+                meta={
+                    "exported_at": rows.iso(snapshot.exported_at),
+                    "people": len(snapshot.people),
+                    "columns": len(snapshot.columns),
+                    "cards": len(snapshot.cards),
+                    "events": len(snapshot.events),
+                },
+            )
