@@ -1,0 +1,606 @@
+"""Regenerate sample_data/socdesk-sample.json: a realistic SOC team's last six weeks.
+
+The history is played through the real store with a fixed clock, so every card's timestamps and
+its events agree and WIP limits were respected (or overridden with a reason) along the way.
+Deterministic: the same file every run. `socdesk init --sample` re-bases it to the current date.
+
+    python scripts/make_sample_data.py
+"""
+
+from __future__ import annotations
+
+import heapq
+import random
+import tempfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from socdesk.domain import CardDraft, CardPatch, FixedClock, Person, WipLimitReached
+from socdesk.store import open_store
+
+EXPORTED_AT = datetime(2026, 11, 20, 17, 0, tzinfo=UTC)
+OUTPUT = Path(__file__).resolve().parents[1] / "sample_data" / "socdesk-sample.json"
+
+PEOPLE = [
+    ("alice", "Alice Ng", ("engineer",)),
+    ("bob", "Bob Ruiz", ("analyst",)),
+    ("carol", "Carol Okafor", ("engineer",)),
+    ("dan", "Dan Weiss", ("analyst",)),
+    ("erin", "Erin Castillo", ("engineer",)),
+    ("farid", "Farid Haddad", ("analyst",)),
+    ("grace", "Grace Liu", ("engineer", "analyst")),
+    ("hiro", "Hiro Tanaka", ("analyst",)),
+]
+FLOW = ["Backlog", "To Do", "In Progress", "Review", "Done"]
+
+# title, type, priority, kind, final column, assignee, security, labels, days ago created, description
+CARDS: list[tuple[str, str, str, str, str, str | None, bool, tuple[str, ...], int, str]] = [
+    (
+        "Onboard acquired subsidiary's logs into the SIEM",
+        "business",
+        "high",
+        "task",
+        "In Progress",
+        "carol",
+        False,
+        ("siem", "m-and-a"),
+        38,
+        "Scope: 3 AD forests, O365 tenant, Palo Alto firewalls.\n\n"
+        "- [ ] collectors\n- [ ] parsers\n- [ ] use-case mapping",
+    ),
+    (
+        "Quarterly SOC metrics report for the CISO",
+        "business",
+        "medium",
+        "task",
+        "Done",
+        "grace",
+        False,
+        ("reporting",),
+        30,
+        "MTTD/MTTR, alert volume by source, unplanned share.",
+    ),
+    (
+        "PCI DSS 4.0 logging evidence pack",
+        "business",
+        "high",
+        "task",
+        "Review",
+        "alice",
+        True,
+        ("compliance", "pci"),
+        27,
+        "Requirement 10.x evidence for the QSA visit.",
+    ),
+    ("Evaluate MDR vendor proposals", "business", "low", "task", "Backlog", None, False, ("vendor",), 20, ""),
+    (
+        "Ransomware tabletop with legal and comms",
+        "business",
+        "medium",
+        "task",
+        "To Do",
+        "grace",
+        False,
+        ("exercise",),
+        16,
+        "Inject list in the wiki; 90 minutes.",
+    ),
+    (
+        "Alert SLAs for the new customer portal",
+        "business",
+        "medium",
+        "task",
+        "Backlog",
+        None,
+        False,
+        ("sla",),
+        9,
+        "",
+    ),
+    (
+        "Q4 phishing simulation campaign",
+        "business",
+        "low",
+        "task",
+        "Done",
+        "hiro",
+        False,
+        ("awareness",),
+        35,
+        "",
+    ),
+    (
+        "Rotate SIEM ingestion API keys",
+        "operations",
+        "high",
+        "task",
+        "Done",
+        "dan",
+        True,
+        ("secrets",),
+        33,
+        "Old keys revoked after 24 h overlap.",
+    ),
+    (
+        "Patch domain controllers: November rollup",
+        "operations",
+        "critical",
+        "task",
+        "Done",
+        "carol",
+        False,
+        ("patching",),
+        12,
+        "",
+    ),
+    (
+        "Review firewall change requests (week 46)",
+        "operations",
+        "medium",
+        "task",
+        "Done",
+        "farid",
+        False,
+        ("firewall",),
+        8,
+        "",
+    ),
+    (
+        "Renew EDR licences before 15 December",
+        "operations",
+        "high",
+        "task",
+        "To Do",
+        "grace",
+        False,
+        ("licensing",),
+        6,
+        "",
+    ),
+    (
+        "Decommission the legacy syslog relay",
+        "operations",
+        "low",
+        "task",
+        "Backlog",
+        None,
+        False,
+        ("logging",),
+        40,
+        "",
+    ),
+    (
+        "Update the on-call runbook for VPN outages",
+        "operations",
+        "medium",
+        "task",
+        "Done",
+        "bob",
+        False,
+        ("runbook",),
+        26,
+        "",
+    ),
+    (
+        "Weekly vulnerability scan triage",
+        "operations",
+        "medium",
+        "task",
+        "In Progress",
+        "farid",
+        False,
+        ("vulns",),
+        4,
+        "",
+    ),
+    (
+        "Certificate expiry sweep for public endpoints",
+        "operations",
+        "high",
+        "task",
+        "Done",
+        "dan",
+        False,
+        ("certs",),
+        22,
+        "",
+    ),
+    (
+        "Offboard leavers from SOAR and ticketing",
+        "operations",
+        "medium",
+        "task",
+        "To Do",
+        "bob",
+        True,
+        ("access",),
+        3,
+        "",
+    ),
+    (
+        "Automate the phishing triage playbook in SOAR",
+        "engineering",
+        "high",
+        "task",
+        "Review",
+        "erin",
+        False,
+        ("soar", "phishing"),
+        29,
+        "Auto-close known-good senders; enrich URLs; open a case above score 70.",
+    ),
+    (
+        "Detection: PowerShell download cradle (Sigma)",
+        "engineering",
+        "high",
+        "detection",
+        "Done",
+        "erin",
+        False,
+        ("sigma", "windows"),
+        37,
+        "ATT&CK T1059.001. Tested against Atomic Red Team.",
+    ),
+    (
+        "Detection: impossible travel for Okta admins",
+        "engineering",
+        "high",
+        "detection",
+        "Review",
+        "alice",
+        False,
+        ("okta", "identity"),
+        18,
+        "ATT&CK T1078.004.",
+    ),
+    (
+        "Detection: new service installed on a domain controller",
+        "engineering",
+        "medium",
+        "detection",
+        "In Progress",
+        "erin",
+        False,
+        ("windows",),
+        10,
+        "Event 7045 on DCs, allow-list for backup agents.",
+    ),
+    (
+        "Tune brute-force rule: exclude service accounts",
+        "engineering",
+        "medium",
+        "detection",
+        "Done",
+        "alice",
+        False,
+        ("tuning",),
+        24,
+        "Feedback from handshake: 40 FP/day from svc-backup.",
+    ),
+    (
+        "Detection: DNS tunnelling via long TXT queries",
+        "engineering",
+        "medium",
+        "detection",
+        "Backlog",
+        None,
+        False,
+        ("dns",),
+        14,
+        "",
+    ),
+    (
+        "Normalise the CloudTrail organisation trail",
+        "engineering",
+        "medium",
+        "task",
+        "Done",
+        "carol",
+        False,
+        ("aws", "parsing"),
+        41,
+        "",
+    ),
+    (
+        "Enrich alerts with asset owner from the CMDB",
+        "engineering",
+        "medium",
+        "task",
+        "To Do",
+        "erin",
+        False,
+        ("enrichment",),
+        15,
+        "",
+    ),
+    (
+        "Deduplicate EDR 'suspicious script' alert floods",
+        "engineering",
+        "high",
+        "task",
+        "Done",
+        "alice",
+        False,
+        ("edr", "noise"),
+        21,
+        "",
+    ),
+    (
+        "Terraform the Vector log pipeline config",
+        "engineering",
+        "low",
+        "task",
+        "Backlog",
+        None,
+        False,
+        ("iac",),
+        32,
+        "",
+    ),
+    (
+        "Unit tests for detections in CI",
+        "engineering",
+        "medium",
+        "task",
+        "To Do",
+        "carol",
+        False,
+        ("ci", "detections"),
+        11,
+        "",
+    ),
+    (
+        "Move escalation policies off Grafana OnCall",
+        "engineering",
+        "low",
+        "task",
+        "Backlog",
+        None,
+        False,
+        ("on-call",),
+        19,
+        "Grafana OnCall OSS is archived.",
+    ),
+    (
+        "Sigma-to-SIEM conversion pipeline",
+        "engineering",
+        "medium",
+        "task",
+        "Backlog",
+        None,
+        False,
+        ("sigma",),
+        25,
+        "",
+    ),
+    (
+        "INC-2291: credential stuffing against customer login",
+        "unplanned",
+        "critical",
+        "task",
+        "Done",
+        "bob",
+        True,
+        ("incident",),
+        39,
+        "Rate limiting + WAF rule; 212 accounts forced to reset.",
+    ),
+    (
+        "INC-2302: malware beaconing from a finance laptop",
+        "unplanned",
+        "critical",
+        "task",
+        "Done",
+        "farid",
+        True,
+        ("incident", "malware"),
+        31,
+        "Host isolated, reimaged; C2 domain blocked.",
+    ),
+    (
+        "SIEM ingestion lag over 30 min after storage outage",
+        "unplanned",
+        "high",
+        "task",
+        "Done",
+        "carol",
+        False,
+        ("siem",),
+        28,
+        "",
+    ),
+    (
+        "INC-2310: suspicious OAuth app consent in M365",
+        "unplanned",
+        "high",
+        "task",
+        "Done",
+        "dan",
+        True,
+        ("incident", "m365"),
+        23,
+        "",
+    ),
+    (
+        "False-positive storm from the new EDR policy",
+        "unplanned",
+        "high",
+        "task",
+        "Done",
+        "erin",
+        False,
+        ("edr", "noise"),
+        17,
+        "",
+    ),
+    (
+        "MFA fatigue attempts on an executive account",
+        "unplanned",
+        "critical",
+        "task",
+        "Done",
+        "hiro",
+        True,
+        ("incident", "identity"),
+        13,
+        "",
+    ),
+    (
+        "Log source silent: AWS GuardDuty",
+        "unplanned",
+        "medium",
+        "task",
+        "Done",
+        "dan",
+        False,
+        ("logging",),
+        7,
+        "",
+    ),
+    (
+        "INC-2318: exposed S3 bucket reported by a researcher",
+        "unplanned",
+        "high",
+        "task",
+        "In Progress",
+        "bob",
+        True,
+        ("incident", "aws"),
+        5,
+        "",
+    ),
+    (
+        "Block IOC list from the national CERT advisory",
+        "unplanned",
+        "high",
+        "task",
+        "Review",
+        "hiro",
+        False,
+        ("ioc",),
+        2,
+        "",
+    ),
+    (
+        "EDR agent crash loop on Linux build servers",
+        "unplanned",
+        "medium",
+        "task",
+        "Backlog",
+        None,
+        False,
+        ("edr", "linux"),
+        1,
+        "",
+    ),
+    (
+        "INC-2325: phishing wave impersonating payroll",
+        "unplanned",
+        "critical",
+        "task",
+        "In Progress",
+        "farid",
+        True,
+        ("incident", "phishing"),
+        1,
+        "Reported by 14 users; mailbox sweep running.",
+    ),
+    (
+        "Backlog grooming: retire stale detection ideas",
+        "engineering",
+        "low",
+        "task",
+        "Backlog",
+        None,
+        False,
+        ("hygiene",),
+        34,
+        "",
+    ),
+]
+
+
+def main() -> int:
+    rng = random.Random(2291)
+    start = EXPORTED_AT - timedelta(days=42)
+    clock = FixedClock(start)
+    with tempfile.TemporaryDirectory() as tmp:
+        store = open_store(Path(tmp) / "sample.db", actor="grace", clock=clock, create=True)
+        for handle, name, roles in PEOPLE:
+            store.add_person(Person(handle=handle, name=name, roles=roles))
+        # A timeline of (when, sequence, action): cards are created, then walk the flow to their final column.
+        timeline: list[tuple[datetime, int, str, int, str | None]] = []
+        for index, (*_, days_ago, _desc) in enumerate(CARDS):
+            created = EXPORTED_AT - timedelta(
+                days=days_ago, hours=rng.randint(0, 8), minutes=rng.randint(0, 59)
+            )
+            timeline.append((created, len(timeline), "add", index, None))
+        ids: dict[int, int] = {}
+        waits: dict[str, int] = {}
+        while timeline:
+            when, _, action, index, target = heapq.heappop(timeline)
+            if when >= EXPORTED_AT:
+                continue
+            clock.set(when)
+            title, wtype, prio, kind, final, assignee, security, labels, _, desc = CARDS[index]
+            unplanned = wtype == "unplanned"
+            actor = assignee or "grace"
+            store.actor = "hiro" if unplanned and assignee is None else actor
+            if action == "add":
+                draft = CardDraft(
+                    title=title,
+                    type=wtype,
+                    priority=prio,
+                    kind=kind,
+                    assignee=assignee,
+                    security=security,
+                    labels=labels,
+                    description=desc,
+                    column="To Do" if unplanned and final != "Backlog" else "Backlog",
+                )
+                try:
+                    card = store.add_card(draft)
+                except WipLimitReached:
+                    card = store.add_card(draft.model_copy(update={"column": "Backlog"}))
+                ids[index] = card.id
+                current = card.column
+            else:
+                assert target is not None
+                try:
+                    current = store.move_card(ids[index], target).column
+                except WipLimitReached as full:
+                    if unplanned and prio == "critical":
+                        reason = "P1 incident: drops everything else"
+                        current = store.move_card(ids[index], target, force=True, reason=reason).column
+                    else:  # wait for room, as a real team would
+                        retry = when + timedelta(hours=rng.randint(6, 20))
+                        heapq.heappush(timeline, (retry, rng.randint(0, 10**6), "move", index, target))
+                        waits[full.column] = waits.get(full.column, 0) + 1
+                        continue
+            if current != final:
+                step = FLOW[FLOW.index(current) + 1]
+                hours = rng.randint(2, 10) if unplanned else rng.randint(6, 40)
+                heapq.heappush(
+                    timeline, (when + timedelta(hours=hours), rng.randint(0, 10**6), "move", index, step)
+                )
+        # A few edits, as the history of a living board has.
+        clock.set(EXPORTED_AT - timedelta(days=3))
+        store.actor = "grace"
+        store.edit_card(ids[10], CardPatch(priority="critical"))
+        store.edit_card(ids[3], CardPatch(assignee=None))
+        clock.set(EXPORTED_AT - timedelta(hours=5))
+        store.edit_card(ids[39], CardPatch(description=CARDS[39][9] + "\n\nUpdate: 3 mailboxes compromised."))
+        clock.set(EXPORTED_AT)
+        snapshot = store.export_snapshot()
+        store.close()
+    OUTPUT.write_text(snapshot.model_dump_json(indent=2) + "\n", encoding="utf-8")
+    by_column: dict[str, int] = {}
+    for card in snapshot.cards:
+        by_column[card.column] = by_column.get(card.column, 0) + 1
+    print(f"wrote {OUTPUT}: {len(snapshot.cards)} cards {by_column}, {len(snapshot.events)} events")
+    print(f"moves that waited for room (times): {waits}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
