@@ -535,6 +535,18 @@ def main() -> int:
                 days=days_ago, hours=rng.randint(0, 8), minutes=rng.randint(0, 59)
             )
             timeline.append((created, len(timeline), "add", index, None))
+        # A few edits, as the history of a living board has, in time order with everything else.
+        edits = {
+            10: (timedelta(days=3), CardPatch(priority="critical")),
+            16: (timedelta(days=2, hours=4), CardPatch(assignee="alice")),
+            39: (
+                timedelta(hours=5),
+                CardPatch(description=CARDS[39][9] + "\n\nUpdate: 3 mailboxes compromised."),
+            ),
+        }
+        for index, (before_export, _patch) in edits.items():
+            timeline.append((EXPORTED_AT - before_export, len(timeline), "edit", index, None))
+        heapq.heapify(timeline)
         ids: dict[int, int] = {}
         waits: dict[str, int] = {}
         while timeline:
@@ -546,6 +558,10 @@ def main() -> int:
             unplanned = wtype == "unplanned"
             actor = assignee or "grace"
             store.actor = "hiro" if unplanned and assignee is None else actor
+            if action == "edit":
+                store.actor = "grace"
+                store.edit_card(ids[index], edits[index][1])
+                continue
             if action == "add":
                 draft = CardDraft(
                     title=title,
@@ -583,13 +599,6 @@ def main() -> int:
                 heapq.heappush(
                     timeline, (when + timedelta(hours=hours), rng.randint(0, 10**6), "move", index, step)
                 )
-        # A few edits, as the history of a living board has.
-        clock.set(EXPORTED_AT - timedelta(days=3))
-        store.actor = "grace"
-        store.edit_card(ids[10], CardPatch(priority="critical"))
-        store.edit_card(ids[3], CardPatch(assignee=None))
-        clock.set(EXPORTED_AT - timedelta(hours=5))
-        store.edit_card(ids[39], CardPatch(description=CARDS[39][9] + "\n\nUpdate: 3 mailboxes compromised."))
         clock.set(EXPORTED_AT)
         snapshot = store.export_snapshot()
         store.close()
