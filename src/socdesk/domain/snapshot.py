@@ -10,9 +10,6 @@ from pydantic import Field, model_validator
 
 from socdesk.domain.models import Card, Column, Event, Person, UtcDatetime, _Model
 
-FORMAT = "socdesk-export"
-FORMAT_VERSION = 1
-
 
 def _repeats(values: list[str] | list[int]) -> list[str]:
     return sorted(str(v) for v, n in Counter(values).items() if n > 1)
@@ -21,8 +18,8 @@ def _repeats(values: list[str] | list[int]) -> list[str]:
 class Snapshot(_Model):
     """What ``socdesk export`` writes and ``socdesk import`` reads (and ``sample_data/`` holds)."""
 
-    format: Literal["socdesk-export"] = FORMAT
-    format_version: Literal[1] = FORMAT_VERSION
+    format: Literal["socdesk-export"] = "socdesk-export"
+    format_version: Literal[1] = 1
     exported_at: UtcDatetime
     people: tuple[Person, ...] = ()
     columns: tuple[Column, ...] = Field(min_length=1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from socdesk.domain.errors import InvalidInput, WipLimitReached
 from socdesk.domain.models import Column
@@ -17,7 +18,7 @@ class WipOverride:
     limit: int
     reason: str
 
-    def as_meta(self) -> dict[str, object]:
+    def as_meta(self) -> dict[str, Any]:
         return {
             "wip_override": {"column": self.column, "count": self.count, "limit": self.limit},
             "reason": self.reason,

@@ -51,7 +51,9 @@ class SqliteStore:
             raise
 
     def _has_tables(self) -> bool:
-        return self._conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0] > 0
+        return bool(
+            self._conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
+        )
 
     @property
     def location(self) -> Path:
@@ -188,20 +190,28 @@ class SqliteStore:
         finally:
             self._conn.execute("COMMIT")
         return Snapshot(
-            exported_at=self.clock.now(), people=people, columns=columns, cards=cards, events=events
+            exported_at=self.clock.now(),
+            people=tuple(people),
+            columns=tuple(columns),
+            cards=tuple(cards),
+            events=tuple(events),
         )
 
     # ------------------------------------------------------------------ helpers inside a write
 
     def _column_row(self, name: str) -> sqlite3.Row:
-        row = self._conn.execute("SELECT * FROM columns WHERE name = ?", (name.strip(),)).fetchone()
+        row: sqlite3.Row | None = self._conn.execute(
+            "SELECT * FROM columns WHERE name = ?", (name.strip(),)
+        ).fetchone()
         if row is None:
             names = ", ".join(r[0] for r in self._conn.execute("SELECT name FROM columns ORDER BY position"))
             raise NotFound(f"no column named {name!r} (columns: {names})")
         return row
 
     def _card_row(self, card_id: int) -> sqlite3.Row:
-        row = self._conn.execute(rows.CARD_SELECT + " WHERE cards.id = ?", (card_id,)).fetchone()
+        row: sqlite3.Row | None = self._conn.execute(
+            rows.CARD_SELECT + " WHERE cards.id = ?", (card_id,)
+        ).fetchone()
         if row is None:
             raise NotFound(f"no card with id {card_id}")
         return row
@@ -286,7 +296,11 @@ class SqliteStore:
             )
             card = rows.card(self._card_row(int(cursor.lastrowid or 0)))
             self._log(
-                "card.add", "card", card.id, after=self._dump(card), meta=override and override.as_meta()
+                "card.add",
+                "card",
+                card.id,
+                after=self._dump(card),
+                meta=override.as_meta() if override else None,
             )
             return card
 
