@@ -1,23 +1,39 @@
-"""Ordered schema migrations (sqlite-utils ``Migrations``), all applied in one IMMEDIATE transaction.
+"""Ordered schema migrations, applied by sqlite-utils ``Migrations`` in one IMMEDIATE transaction.
 
-Add a migration by appending a function below; never edit one that has shipped.
+Add a migration by appending a function decorated with ``@migration("NNNN_name")``; never edit one
+that has shipped. sqlite-utils is imported only when something is pending, so everyday commands
+(and shell prompts) do not pay for it.
 """
 
 from __future__ import annotations
 
 import sqlite3
-
-from sqlite_utils import Database
-from sqlite_utils.migrations import Migrations
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from socdesk.domain.models import DEFAULT_COLUMNS
 from socdesk.store.errors import StoreUnavailable
 
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+
 MIGRATION_SET = "socdesk"
-migrations = Migrations(MIGRATION_SET)
+MIGRATIONS_TABLE = "_sqlite_migrations"  # sqlite-utils' own bookkeeping table
+Migration = Callable[["Database"], None]
+_ordered: list[tuple[str, Migration]] = []
 
 
-@migrations(name="0001_board")
+def migration(name: str) -> Callable[[Migration], Migration]:
+    def register(fn: Migration) -> Migration:
+        if any(existing == name for existing, _ in _ordered):
+            raise ValueError(f"migration {name} is registered twice")
+        _ordered.append((name, fn))
+        return fn
+
+    return register
+
+
+@migration("0001_board")
 def _board(db: Database) -> None:
     db.executescript(
         """
@@ -81,7 +97,7 @@ def _board(db: Database) -> None:
 
 
 def known_names() -> list[str]:
-    return [m.name for m in migrations._migrations]
+    return [name for name, _ in _ordered]
 
 
 def _user_tables(conn: sqlite3.Connection) -> set[str]:
@@ -94,12 +110,12 @@ def check_schema(conn: sqlite3.Connection) -> list[str]:
     tables = _user_tables(conn)
     if not tables:
         return known_names()
-    if Migrations.migrations_table not in tables:
+    if MIGRATIONS_TABLE not in tables:
         raise StoreUnavailable("this SQLite file is not a socdesk database; socdesk left it untouched")
     applied = [
         row[0]
         for row in conn.execute(
-            f"SELECT name FROM {Migrations.migrations_table} WHERE migration_set = ? ORDER BY id",
+            f"SELECT name FROM {MIGRATIONS_TABLE} WHERE migration_set = ? ORDER BY id",
             (MIGRATION_SET,),
         )
     ]
@@ -124,6 +140,12 @@ def migrate(conn: sqlite3.Connection) -> list[str]:
     try:
         pending = check_schema(conn)
         if pending:
+            from sqlite_utils import Database
+            from sqlite_utils.migrations import Migrations
+
+            migrations = Migrations(MIGRATION_SET)
+            for name, fn in _ordered:
+                migrations(name=name)(fn)
             migrations.apply(Database(conn))
         conn.execute("COMMIT")
     except BaseException:
