@@ -27,7 +27,7 @@ def test_ci_runs_exactly_the_readme_test_command() -> None:
 
 
 def test_ruff_is_clean() -> None:
-    paths = ["src", "tests", "benchmarks", "scripts"]
+    paths = [name for name in ("src", "tests", "benchmarks", "scripts") if (ROOT / name).is_dir()]
     done = subprocess.run(
         [sys.executable, "-m", "ruff", "check", *paths], cwd=ROOT, capture_output=True, text=True
     )
