@@ -94,6 +94,14 @@ Label = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=40, pattern=r"^[^,\s]+$"),
 ]
+
+
+def _unique(labels: tuple[str, ...]) -> tuple[str, ...]:
+    # Labels are a set with a stable order: drop repeats, keep the first.
+    return tuple(dict.fromkeys(labels))
+
+
+Labels = Annotated[tuple[Label, ...], AfterValidator(_unique)]
 WipLimit = Annotated[int, Field(ge=1)]
 UtcDatetime = Annotated[AwareDatetime, AfterValidator(_utc)]
 
@@ -136,13 +144,7 @@ class CardFields(_Model):
     kind: Kind = Kind.TASK
     assignee: Handle | None = None
     security: bool = False
-    labels: tuple[Label, ...] = ()
-
-    def model_post_init(self, context: Any, /) -> None:
-        # Labels are a set with a stable order: drop repeats, keep the first.
-        unique = tuple(dict.fromkeys(self.labels))
-        if unique != self.labels:
-            object.__setattr__(self, "labels", unique)
+    labels: Labels = ()
 
 
 class CardDraft(CardFields):
@@ -161,7 +163,7 @@ class CardPatch(_Model):
     kind: Kind | None = None
     assignee: Handle | None = None
     security: bool | None = None
-    labels: tuple[Label, ...] | None = None
+    labels: Labels | None = None
 
     def changes(self) -> dict[str, Any]:
         """The fields the caller set, by name (``None`` is a value only for assignee)."""
