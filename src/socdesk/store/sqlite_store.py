@@ -405,6 +405,19 @@ class SqliteStore:
             self._log("person.add", "person", person.handle, after=self._dump(stored))
             return stored
 
+    def _reserve_card_ids(self, snapshot: Snapshot) -> None:
+        """Never hand out an id the imported history already used, even for a card since deleted."""
+        used = [c.id for c in snapshot.cards]
+        used += [int(e.entity_id) for e in snapshot.events if e.entity == "card" and e.entity_id.isdigit()]
+        if not used:
+            return
+        highest = max(used)
+        updated = self._conn.execute(
+            "UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = 'cards'", (highest,)
+        ).rowcount
+        if not updated:
+            self._conn.execute("INSERT INTO sqlite_sequence (name, seq) VALUES ('cards', ?)", (highest,))
+
     def import_snapshot(self, snapshot: Snapshot) -> None:
         with self._write():
             counts = {
@@ -454,6 +467,7 @@ class SqliteStore:
                     for e in snapshot.events
                 ],
             )
+            self._reserve_card_ids(snapshot)
             self._log(
                 "database.import",
                 "database",
