@@ -90,6 +90,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_card_add(args: argparse.Namespace) -> int:
+    _reason_needs_force(args)
     draft = parse(
         CardDraft,
         {
@@ -137,9 +138,13 @@ def cmd_card_show(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_card_move(args: argparse.Namespace) -> int:
+def _reason_needs_force(args: argparse.Namespace) -> None:
     if args.reason and not args.force:
-        raise InvalidInput("--reason goes with --force (a reason is only recorded for a forced move)")
+        raise InvalidInput("--reason goes with --force (a reason is recorded only past a WIP limit)")
+
+
+def cmd_card_move(args: argparse.Namespace) -> int:
+    _reason_needs_force(args)
     store = _open(args)
     before = store.get_card(args.id)
     card = store.move_card(
