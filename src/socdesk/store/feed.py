@@ -41,8 +41,7 @@ class SqliteChangeFeed:
         if after_id is None:
             after_id = int(self._conn.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0])
         self._last_seen = after_id
-        names = {self._path.name, f"{self._path.name}-wal"}
-        self._filter = lambda _change, changed: Path(changed).name in names
+        self._names = {self._path.name, f"{self._path.name}-wal"}
 
     @property
     def last_seen(self) -> int:
@@ -64,9 +63,14 @@ class SqliteChangeFeed:
             self._last_seen = found[-1].id
         return found
 
+    def _touches_db(self, changes: set[tuple[watchfiles.Change, str]]) -> bool:
+        return any(Path(changed).name in self._names for _change, changed in changes)
+
     def _watch_kwargs(self) -> dict[str, object]:
+        # No filter: every wake-up (any file in the directory, or the timeout) polls, so the
+        # fallback interval bounds the delay even when unrelated files keep the watcher busy.
         return {
-            "watch_filter": self._filter,
+            "watch_filter": None,
             "debounce": WATCH_DEBOUNCE_MS,
             "step": WATCH_STEP_MS,
             "rust_timeout": self._fallback_ms,
@@ -78,7 +82,7 @@ class SqliteChangeFeed:
         if found := self.poll():
             yield found
         try:
-            for _changes in watchfiles.watch(
+            for changes in watchfiles.watch(
                 self._path.parent,
                 stop_event=stop,
                 raise_interrupt=False,
@@ -86,6 +90,12 @@ class SqliteChangeFeed:
             ):
                 if found := self.poll():
                     yield found
+                if self._touches_db(changes):
+                    # A write seen by the watcher may become visible a moment after the wake-up (or be
+                    # followed by one the same wake-up absorbed): look once more, one step later.
+                    time.sleep(WATCH_STEP_MS / 1000)
+                    if found := self.poll():
+                        yield found
         except (OSError, RuntimeError) as error:  # the watch died: the poll alone still works
             log.warning(
                 "file watch on %s failed (%s); polling every %d ms",
@@ -104,13 +114,17 @@ class SqliteChangeFeed:
         if found := self.poll():
             yield found
         try:
-            async for _changes in watchfiles.awatch(
+            async for changes in watchfiles.awatch(
                 self._path.parent,
                 stop_event=stop,
                 **self._watch_kwargs(),  # type: ignore[arg-type]
             ):
                 if found := self.poll():
                     yield found
+                if self._touches_db(changes):
+                    await asyncio.sleep(WATCH_STEP_MS / 1000)
+                    if found := self.poll():
+                        yield found
         except (OSError, RuntimeError) as error:
             log.warning(
                 "file watch on %s failed (%s); polling every %d ms",
