@@ -23,6 +23,12 @@ def describe_event(event: Event) -> str:
             text = f"moved {_card(after, event.entity_id)} {meta.get('from')} → {meta.get('to')}"
         case "card.edit":
             text = f"edited {_card(after, event.entity_id)}: {', '.join(meta.get('fields', []))}"
+        case "card.reorder":
+            where = meta.get("column", "its column")
+            steps = int(meta.get("to_index", 0)) - int(meta.get("from_index", 0))
+            text = f"moved {_card(after, event.entity_id)} {'down' if steps > 0 else 'up'} in {where}"
+        case "card.restore":
+            text = f"restored {_card(after, event.entity_id)} to {after and after.get('column')}"
         case "card.delete":
             text = f"deleted {_card(before, event.entity_id)}"
         case "column.limit":

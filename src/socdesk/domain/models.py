@@ -7,7 +7,15 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 TITLE_MAX = 200
 DESCRIPTION_MAX = 20_000
@@ -180,9 +188,19 @@ class Card(CardFields):
     position: int = Field(ge=0)
     created_at: UtcDatetime
     updated_at: UtcDatetime
+    column_since: UtcDatetime
+    """When the card entered the column it is in (its age there is measured from this)."""
     started_at: UtcDatetime | None = None
     done_at: UtcDatetime | None = None
     version: int = Field(default=1, ge=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _column_since_defaults_to_creation(cls, data: Any) -> Any:
+        # Exports written before cards knew when they entered their column: count from creation.
+        if isinstance(data, dict) and data.get("column_since") is None and "created_at" in data:
+            return {**data, "column_since": data["created_at"]}
+        return data
 
 
 class Event(_Model):

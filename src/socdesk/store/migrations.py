@@ -33,9 +33,31 @@ def migration(name: str) -> Callable[[Migration], Migration]:
     return register
 
 
+def statements(script: str) -> list[str]:
+    """Split SQL into statements (trigger bodies included) without running anything."""
+    found: list[str] = []
+    pending = ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            found.append(pending.strip())
+            pending = ""
+    if pending.strip():
+        raise ValueError(f"incomplete SQL statement: {pending.strip()[:60]!r}")
+    return found
+
+
+def run_script(db: Database, script: str) -> None:
+    # Not executescript(): Python's sqlite3 commits the open transaction before running a script,
+    # which would let half a migration land on disk.
+    for statement in statements(script):
+        db.execute(statement)
+
+
 @migration("0001_board")
 def _board(db: Database) -> None:
-    db.executescript(
+    run_script(
+        db,
         """
         CREATE TABLE people (
             handle  TEXT PRIMARY KEY,
@@ -88,11 +110,26 @@ def _board(db: Database) -> None:
             BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
         CREATE TRIGGER events_never_deleted BEFORE DELETE ON events
             BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
-        """
+        """,
     )
     db.conn.executemany(
         "INSERT INTO columns (name, position, wip_limit, stage) VALUES (?, ?, ?, ?)",
         [(c.name, c.position, c.wip_limit, c.stage.value) for c in DEFAULT_COLUMNS],
+    )
+
+
+@migration("0002_column_since")
+def _column_since(db: Database) -> None:
+    # When each card entered its column: the last move in its history, else its creation.
+    run_script(
+        db,
+        """
+        ALTER TABLE cards ADD COLUMN column_since TEXT;
+        UPDATE cards SET column_since = coalesce(
+            (SELECT max(at) FROM events
+             WHERE entity = 'card' AND entity_id = CAST(cards.id AS TEXT) AND action = 'card.move'),
+            created_at);
+        """,
     )
 
 

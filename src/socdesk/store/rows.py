@@ -12,7 +12,8 @@ from socdesk.domain.models import Card, Column, Event, Person
 CARD_SELECT = """
     SELECT cards.id, cards.title, cards.description, cards.type, cards.priority, cards.kind,
            columns.name AS column_name, cards.position, cards.assignee, cards.security, cards.labels,
-           cards.created_at, cards.updated_at, cards.started_at, cards.done_at, cards.version
+           cards.created_at, cards.updated_at, cards.column_since, cards.started_at, cards.done_at,
+           cards.version
     FROM cards JOIN columns ON columns.id = cards.column_id
 """
 CARD_ORDER = " ORDER BY columns.position, cards.position, cards.id"
@@ -42,6 +43,7 @@ def card(row: sqlite3.Row) -> Card:
         labels=tuple(json.loads(row["labels"])),
         created_at=row["created_at"],
         updated_at=row["updated_at"],
+        column_since=row["column_since"],
         started_at=row["started_at"],
         done_at=row["done_at"],
         version=row["version"],
@@ -96,6 +98,7 @@ def card_values(c: Card, column_id: int) -> dict[str, Any]:
         "labels": json.dumps(list(c.labels), ensure_ascii=False),
         "created_at": iso(c.created_at),
         "updated_at": iso(c.updated_at),
+        "column_since": iso(c.column_since),
         "started_at": iso(c.started_at),
         "done_at": iso(c.done_at),
         "version": c.version,

@@ -283,6 +283,7 @@ class SqliteStore:
                     position=self._next_position(column_row["id"]),
                     created_at=now,
                     updated_at=now,
+                    column_since=now,
                     started_at=started,
                     done_at=done,
                     **fields,
@@ -328,6 +329,7 @@ class SqliteStore:
                     "started_at": started,
                     "done_at": done,
                     "updated_at": now,
+                    "column_since": now,
                     "version": before.version + 1,
                 }
             )
@@ -339,6 +341,88 @@ class SqliteStore:
                 "card.move", "card", card_id, before=self._dump(before), after=self._dump(after), meta=meta
             )
             return after
+
+    def reorder_card(self, card_id: int, steps: int, *, expected_version: int | None = None) -> Card:
+        """Move a card ``steps`` places down (positive) or up (negative) in its column, clamped to its ends.
+
+        Only the cards between the old and new place change position. Their versions are not bumped:
+        the order of a column is not a card's content, so reordering never makes another edit conflict.
+        """
+        with self._write():
+            before = self._card_to_change(card_id, expected_version)
+            column_id = self._column_row(before.column)["id"]
+            places = [
+                (int(r[0]), int(r[1]))
+                for r in self._conn.execute(
+                    "SELECT id, position FROM cards WHERE column_id = ? ORDER BY position, id", (column_id,)
+                )
+            ]
+            ids = [card for card, _ in places]
+            old_index = ids.index(card_id)
+            new_index = min(max(old_index + steps, 0), len(ids) - 1)
+            if new_index == old_index:
+                return before
+            lo, hi = sorted((old_index, new_index))
+            ids.insert(new_index, ids.pop(old_index))
+            slots = [position for _, position in places[lo : hi + 1]]
+            self._conn.executemany(
+                "UPDATE cards SET position = ? WHERE id = ?",
+                [(slot, moved) for slot, moved in zip(slots, ids[lo : hi + 1], strict=True)],
+            )
+            now = self.clock.now()
+            after = before.model_copy(
+                update={"position": slots[new_index - lo], "updated_at": now, "version": before.version + 1}
+            )
+            self._conn.execute(
+                "UPDATE cards SET updated_at = ?, version = ? WHERE id = ?",
+                (rows.iso(now), after.version, card_id),
+            )
+            self._log(
+                "card.reorder",
+                "card",
+                card_id,
+                before=self._dump(before),
+                after=self._dump(after),
+                meta={"column": before.column, "from_index": old_index, "to_index": new_index},
+            )
+            return after
+
+    def restore_card(self, card: Card, *, force: bool = False, reason: str | None = None) -> Card:
+        """Bring a deleted card back under its old id, at the end of its old column (WIP rule applies)."""
+        with self._write():
+            if self._conn.execute("SELECT 1 FROM cards WHERE id = ?", (card.id,)).fetchone():
+                raise InvalidInput(f"card #{card.id} exists; only a deleted card can be restored")
+            last = self._conn.execute(
+                "SELECT action FROM events WHERE entity = 'card' AND entity_id = ? ORDER BY id DESC LIMIT 1",
+                (str(card.id),),
+            ).fetchone()
+            if last is None or last[0] != "card.delete":
+                raise NotFound(f"no deleted card #{card.id} to restore")
+            column_row = self._column_row(card.column)
+            self._require_person(card.assignee)
+            override = self._admit(column_row, force=force, reason=reason)
+            now = self.clock.now()
+            restored = card.model_copy(
+                update={
+                    "position": self._next_position(column_row["id"]),
+                    "updated_at": now,
+                    "column_since": now,
+                    "version": card.version + 1,
+                }
+            )
+            values = rows.card_values(restored, column_row["id"])
+            self._conn.execute(
+                f"INSERT INTO cards ({', '.join(values)}) VALUES ({', '.join(':' + k for k in values)})",
+                values,
+            )
+            self._log(
+                "card.restore",
+                "card",
+                card.id,
+                after=self._dump(restored),
+                meta=override.as_meta() if override else None,
+            )
+            return restored
 
     def edit_card(self, card_id: int, patch: CardPatch, *, expected_version: int | None = None) -> Card:
         changes = patch.changes()
