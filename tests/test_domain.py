@@ -502,7 +502,7 @@ def _times(value: Any, key: str = "") -> list[tuple[str, datetime]]:
         return [item for k, v in value.items() for item in _times(v, k)]
     if isinstance(value, list):
         return [item for v in value for item in _times(v, key)]
-    if isinstance(value, str) and (key == "at" or key.endswith("_at")):
+    if isinstance(value, str) and (key == "at" or key.endswith(("_at", "_since"))):
         return [(key, datetime.fromisoformat(value))]
     return []
 
@@ -515,7 +515,7 @@ def _semantic(s: Snapshot) -> Any:
             return {k: walk(v, k) for k, v in value.items()}
         if isinstance(value, list):
             return [walk(v, key) for v in value]
-        if isinstance(value, str) and (key == "at" or key.endswith("_at")):
+        if isinstance(value, str) and (key == "at" or key.endswith(("_at", "_since"))):
             return datetime.fromisoformat(value)
         return value
 
@@ -528,12 +528,11 @@ def test_shifted_moves_every_timestamp_and_round_trips(delta: timedelta) -> None
     moved = shifted(s, delta)
     assert moved.exported_at == s.exported_at + delta
     for old, new in zip(s.cards, moved.cards, strict=True):
-        for field in ("created_at", "updated_at", "started_at", "done_at"):
+        stamps = {"created_at", "updated_at", "column_since", "started_at", "done_at"}
+        for field in sorted(stamps):
             before, after = getattr(old, field), getattr(new, field)
             assert after == (None if before is None else before + delta)
-        assert new.model_dump(
-            exclude={"created_at", "updated_at", "started_at", "done_at"}
-        ) == old.model_dump(exclude={"created_at", "updated_at", "started_at", "done_at"})
+        assert new.model_dump(exclude=stamps) == old.model_dump(exclude=stamps)
     for old_e, new_e in zip(s.events, moved.events, strict=True):
         assert new_e.at == old_e.at + delta
         for part in ("before", "after"):

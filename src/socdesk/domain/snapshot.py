@@ -58,7 +58,7 @@ def _shift_value(key: str, value: Any, delta: timedelta) -> Any:
         return {k: _shift_value(k, v, delta) for k, v in value.items()}
     if isinstance(value, list):
         return [_shift_value(key, v, delta) for v in value]
-    if isinstance(value, str) and (key == "at" or key.endswith("_at")):
+    if isinstance(value, str) and (key == "at" or key.endswith(("_at", "_since"))):
         try:
             return (datetime.fromisoformat(value) + delta).isoformat(timespec="microseconds")
         except ValueError:

@@ -6,9 +6,10 @@ rules, checks the version the caller read, writes, and appends to ``events`` bef
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -161,6 +162,18 @@ class SqliteStore:
         if row is None:
             raise NotFound(f"no card with id {card_id}")
         return rows.card(row)
+
+    def get_cards(self, card_ids: Iterable[int]) -> list[Card]:
+        """The cards with these ids that exist (deleted ones are simply absent), in board order."""
+        wanted = sorted(set(card_ids))
+        found: list[Card] = []
+        for start in range(0, len(wanted), 500):  # stay under SQLite's host-parameter limit
+            chunk = wanted[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            sql = rows.CARD_SELECT + f" WHERE cards.id IN ({marks})" + rows.CARD_ORDER
+            found += [rows.card(r) for r in self._conn.execute(sql, chunk)]
+        order = {name: i for i, name in enumerate(c.name for c in self.list_columns())}
+        return sorted(found, key=lambda c: (order.get(c.column, len(order)), c.position, c.id))
 
     def recent_events(self, limit: int = 50) -> list[Event]:
         if limit < 1:
@@ -393,11 +406,16 @@ class SqliteStore:
             if self._conn.execute("SELECT 1 FROM cards WHERE id = ?", (card.id,)).fetchone():
                 raise InvalidInput(f"card #{card.id} exists; only a deleted card can be restored")
             last = self._conn.execute(
-                "SELECT action FROM events WHERE entity = 'card' AND entity_id = ? ORDER BY id DESC LIMIT 1",
+                "SELECT action, before FROM events WHERE entity = 'card' AND entity_id = ?"
+                " ORDER BY id DESC LIMIT 1",
                 (str(card.id),),
             ).fetchone()
-            if last is None or last[0] != "card.delete":
+            if last is None or last["action"] != "card.delete":
                 raise NotFound(f"no deleted card #{card.id} to restore")
+            deleted = json.loads(last["before"] or "{}")
+            if deleted.get("version") != card.version:
+                # Only the card as it was deleted comes back: an older copy would undo others' edits.
+                raise self._conflict("card", card.id, card.version, None)
             column_row = self._column_row(card.column)
             self._require_person(card.assignee)
             override = self._admit(column_row, force=force, reason=reason)
