@@ -21,6 +21,7 @@ from socdesk.domain.errors import InvalidInput, SocdeskError, WipLimitReached
 from socdesk.domain.models import CardDraft, CardPatch, Kind, Priority, WorkType
 from socdesk.domain.snapshot import Snapshot
 from socdesk.domain.validation import parse
+from socdesk.domain.wip import parse_wip_limit
 from socdesk.settings import resolve_actor, resolve_db_path
 from socdesk.store import Store, open_store
 
@@ -39,15 +40,10 @@ def _open(args: argparse.Namespace, *, create: bool = False) -> Store:
 
 
 def _limit(text: str) -> int | None:
-    if text.strip().lower() == "none":
-        return None
     try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number or 'none', got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"a WIP limit is at least 1 (or 'none'), got {value}")
-    return value
+        return parse_wip_limit(text)
+    except InvalidInput as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _positive(text: str) -> int:

@@ -45,3 +45,17 @@ def check_wip(
             f"moving into {column.name} past its WIP limit ({count}/{column.wip_limit}) needs a reason"
         )
     return WipOverride(column=column.name, count=count, limit=column.wip_limit, reason=why)
+
+
+def parse_wip_limit(text: str) -> int | None:
+    """A WIP limit as people type it: ``none`` (or empty, ``-``) for no limit, else a whole number >= 1."""
+    value = text.strip().casefold()
+    if value in {"", "none", "-"}:
+        return None
+    try:
+        limit = int(value)
+    except ValueError:
+        raise InvalidInput(f"expected a whole number or 'none', got {text.strip()!r}") from None
+    if limit < 1:
+        raise InvalidInput(f"a WIP limit is at least 1 (or 'none'), got {limit}")
+    return limit
