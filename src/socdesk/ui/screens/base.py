@@ -1,0 +1,39 @@
+"""What every view has: the duty strip on top, its body, the keys in the footer."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from textual.app import ComposeResult
+from textual.screen import Screen
+
+from socdesk.domain.models import Event
+from socdesk.ui.widgets.duty_strip import DutyStrip
+from socdesk.ui.widgets.key_bar import KeyBar
+
+if TYPE_CHECKING:
+    from socdesk.ui.app import SocdeskApp
+
+
+class ViewScreen(Screen[None]):
+    """A top-level view (a Textual mode). Subclasses fill ``compose_body``."""
+
+    VIEW_NAME = "view"
+
+    @property
+    def socdesk(self) -> SocdeskApp:
+        return cast("SocdeskApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        yield DutyStrip()
+        yield from self.compose_body()
+        yield KeyBar()
+
+    def compose_body(self) -> ComposeResult:
+        yield from ()
+
+    def on_mount(self) -> None:
+        self.socdesk.store_changed.subscribe(self, self.on_store_events)
+
+    def on_store_events(self, events: list[Event]) -> None:
+        """Another process (or this one) committed ``events``; views that show data refresh here."""
