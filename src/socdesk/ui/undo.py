@@ -1,14 +1,16 @@
 """Undo: each of your actions knows its inverse, applied as a new, conflict-checked change.
 
 The inverse names the version your action produced; if anyone changed the card since, the store
-refuses with a conflict (who, when) rather than undoing over their work.
+refuses with a conflict (who, when) rather than undoing over their work. Undoing is itself a change
+with a new version, so the older entries of the same card are rebased onto it: pressing ``u`` twice
+undoes your last two moves, not one move and a conflict with yourself.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
-from typing import Protocol
+from dataclasses import dataclass, replace
+from typing import Protocol, Self
 
 from socdesk.domain.models import Card, CardPatch, Column
 from socdesk.store import Store
@@ -17,6 +19,25 @@ UNDO_DEPTH = 50
 
 
 class Undoable(Protocol):
+    @property
+    def key(self) -> tuple[str, str]:
+        """The entity the action changed: ``("card", "12")`` or ``("column", "To Do")``."""
+        ...
+
+    @property
+    def expects(self) -> int:
+        """The version the inverse names: the one your action produced."""
+        ...
+
+    @property
+    def restores(self) -> int | None:
+        """The version your action started from (none for an add): the state undoing brings back."""
+        ...
+
+    def expecting(self, version: int) -> Self:
+        """The same inverse, naming a newer version of the entity (after your own undo)."""
+        ...
+
     def describe(self) -> str:
         """What undoing does, in a few words."""
         ...
@@ -26,9 +47,32 @@ class Undoable(Protocol):
         ...
 
 
+def _card_key(card: Card) -> tuple[str, str]:
+    return ("card", str(card.id))
+
+
+def _at(card: Card, version: int) -> Card:
+    return card.model_copy(update={"version": version})
+
+
 @dataclass(frozen=True)
 class Added:
     card: Card
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return _card_key(self.card)
+
+    @property
+    def expects(self) -> int:
+        return self.card.version
+
+    @property
+    def restores(self) -> int | None:
+        return None
+
+    def expecting(self, version: int) -> Self:
+        return replace(self, card=_at(self.card, version))
 
     def describe(self) -> str:
         return f"remove the card you added, #{self.card.id}"
@@ -42,6 +86,21 @@ class Added:
 class Moved:
     before: Card
     after: Card
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return _card_key(self.after)
+
+    @property
+    def expects(self) -> int:
+        return self.after.version
+
+    @property
+    def restores(self) -> int | None:
+        return self.before.version
+
+    def expecting(self, version: int) -> Self:
+        return replace(self, after=_at(self.after, version))
 
     def describe(self) -> str:
         return f"move #{self.after.id} back to {self.before.column}"
@@ -61,6 +120,21 @@ class Reordered:
     after: Card
     steps: int
 
+    @property
+    def key(self) -> tuple[str, str]:
+        return _card_key(self.after)
+
+    @property
+    def expects(self) -> int:
+        return self.after.version
+
+    @property
+    def restores(self) -> int | None:
+        return self.after.version - 1  # a reorder bumps the card's version by one
+
+    def expecting(self, version: int) -> Self:
+        return replace(self, after=_at(self.after, version))
+
     def describe(self) -> str:
         return f"put #{self.after.id} back in its place"
 
@@ -74,6 +148,21 @@ class Edited:
     after: Card
     fields: tuple[str, ...]
 
+    @property
+    def key(self) -> tuple[str, str]:
+        return _card_key(self.after)
+
+    @property
+    def expects(self) -> int:
+        return self.after.version
+
+    @property
+    def restores(self) -> int | None:
+        return self.before.version
+
+    def expecting(self, version: int) -> Self:
+        return replace(self, after=_at(self.after, version))
+
     def describe(self) -> str:
         return f"revert your edit of #{self.after.id} ({', '.join(self.fields)})"
 
@@ -86,6 +175,21 @@ class Edited:
 class Deleted:
     card: Card
 
+    @property
+    def key(self) -> tuple[str, str]:
+        return _card_key(self.card)
+
+    @property
+    def expects(self) -> int:
+        return self.card.version  # the store restores only the card as it was deleted
+
+    @property
+    def restores(self) -> int | None:
+        return self.card.version
+
+    def expecting(self, version: int) -> Self:
+        return self  # nothing of yours changes a deleted card after the delete
+
     def describe(self) -> str:
         return f"restore #{self.card.id} “{self.card.title}”"
 
@@ -97,6 +201,21 @@ class Deleted:
 class LimitSet:
     before: Column
     after: Column
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return ("column", self.after.name)
+
+    @property
+    def expects(self) -> int:
+        return self.after.version
+
+    @property
+    def restores(self) -> int | None:
+        return self.before.version
+
+    def expecting(self, version: int) -> Self:
+        return replace(self, after=self.after.model_copy(update={"version": version}))
 
     def describe(self) -> str:
         old = "none" if self.before.wip_limit is None else str(self.before.wip_limit)
@@ -119,6 +238,15 @@ class UndoStack:
 
     def pop(self) -> Undoable | None:
         return self._entries.pop() if self._entries else None
+
+    def undone(self, entry: Undoable, result: Card | Column | None) -> None:
+        """``entry`` was undone, giving ``result``: older entries that expected the state it brought
+        back now expect the version the undo wrote."""
+        if result is None or entry.restores is None:
+            return
+        for index, older in enumerate(self._entries):
+            if older.key == entry.key and older.expects == entry.restores:
+                self._entries[index] = older.expecting(result.version)
 
     def peek(self) -> Undoable | None:
         return self._entries[-1] if self._entries else None

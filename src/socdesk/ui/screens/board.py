@@ -347,6 +347,7 @@ class BoardScreen(ViewScreen):
                 f"Cannot {entry.describe()}: {error}", title="Undo refused", severity="error", timeout=8
             )
             return
+        self.socdesk.undo.undone(entry, result)
         self.notify(f"Undone: {entry.describe()}", timeout=3)
         if isinstance(entry, Added):
             self._applied(removed=[entry.card.id])
@@ -369,8 +370,10 @@ class BoardScreen(ViewScreen):
         try:
             card_filter = parse_filter(event.value)
         except InvalidInput as error:
+            # Half a filter hides nothing: the board shows every card until the filter parses.
             event.input.border_subtitle = str(error)
             event.input.add_class("-invalid-filter")
+            self._apply_filter(CardFilter())
             return
         event.input.border_subtitle = ""
         event.input.remove_class("-invalid-filter")

@@ -95,8 +95,11 @@ class CardForm(ModalScreen[Card | None]):
         self.query_one("#title", Input).value = card.title
         self.query_one("#type", Select).value = card.type.value
         self.query_one("#priority", Select).value = card.priority.value
-        assignee = self.query_one("#assignee", Select)
-        assignee.value = card.assignee if card.assignee else Select.BLANK
+        assignee: Select[str] = self.query_one("#assignee", Select)
+        if card.assignee:
+            assignee.value = card.assignee
+        else:
+            assignee.clear()
         self.query_one("#security", Checkbox).value = card.security
         self.query_one("#description", TextArea).text = card.description
 
@@ -106,8 +109,8 @@ class CardForm(ModalScreen[Card | None]):
         """What the form holds now, as raw field values (validated by the domain on save)."""
 
         def chosen(select_id: str) -> str | None:
-            value = self.query_one(select_id, Select).value
-            return None if value is Select.BLANK else str(value)
+            select: Select[str] = self.query_one(select_id, Select)
+            return None if select.is_blank() else str(select.value)
 
         return {
             "title": self.query_one("#title", Input).value,
