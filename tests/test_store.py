@@ -332,7 +332,13 @@ def test_add_person_appends_one_event(store: Store) -> None:
     assert store.list_people() == [person]
     [e] = new_events(store, 0)
     assert (e.action, e.actor, e.entity, e.entity_id) == ("person.add", "alice", "person", "hiro")
-    assert e.after == {"handle": "hiro", "name": "Hiro Tanaka", "roles": ["analyst"], "version": 1}
+    assert e.after == {
+        "handle": "hiro",
+        "name": "Hiro Tanaka",
+        "email": None,
+        "roles": ["analyst"],
+        "version": 1,
+    }
     with pytest.raises(InvalidInput, match="already exists"):
         store.add_person(Person(handle="hiro", name="Someone Else"))
     assert store.last_event_id() == e.id
@@ -617,6 +623,9 @@ def test_export_import_export_round_trips(store: Store, clock: FixedClock, tmp_p
         "columns": 5,
         "cards": 3,
         "events": 12,
+        "rotations": 0,
+        "overrides": 0,
+        "handover_notes": 0,
     }
 
 

@@ -590,7 +590,7 @@ def test_migration_0002_backfills_column_since_from_the_last_move(
     finally:
         conn.close()
 
-    s = open_store(db_path, actor="alice", clock=clock)  # applies 0002
+    s = open_store(db_path, actor="alice", clock=clock)  # applies 0002 and every later migration
     try:
         got = {c.id: c.column_since for c in s.list_cards()}
     finally:
@@ -603,6 +603,7 @@ def test_migration_0002_backfills_column_since_from_the_last_move(
     assert raw_query(db_path, f"SELECT name FROM {MIGRATIONS_TABLE} ORDER BY id") == [
         ("0001_board",),
         ("0002_column_since",),
+        ("0003_duty",),
     ]
 
 

@@ -118,9 +118,13 @@ class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", use_enum_values=False, defer_build=True)
 
 
+Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")]
+
+
 class Person(_Model):
     handle: Handle
     name: Name
+    email: Email | None = None
     roles: tuple[str, ...] = ()
     version: int = Field(default=1, ge=1)
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Literal, Self
 
 from pydantic import Field, model_validator
 
+from socdesk.domain.duty import HandoverNote, Override, Rotation
 from socdesk.domain.models import Card, Column, Event, Person, UtcDatetime, _Model
 
 
@@ -25,6 +26,9 @@ class Snapshot(_Model):
     columns: tuple[Column, ...] = Field(min_length=1)
     cards: tuple[Card, ...] = ()
     events: tuple[Event, ...] = ()
+    rotations: tuple[Rotation, ...] = ()
+    overrides: tuple[Override, ...] = ()
+    handover_notes: tuple[HandoverNote, ...] = ()
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -46,6 +50,18 @@ class Snapshot(_Model):
                 problems.append(f"card {card.id}: unknown column {card.column!r}")
             if card.assignee is not None and card.assignee not in handles:
                 problems.append(f"card {card.id}: unknown assignee {card.assignee!r}")
+        if dup := _repeats([r.role.value for r in self.rotations]):
+            problems.append(f"rotations: role repeated: {', '.join(dup)}")
+        if dup := _repeats([o.id for o in self.overrides]):
+            problems.append(f"overrides: id repeated: {', '.join(dup)}")
+        if dup := _repeats([n.id for n in self.handover_notes]):
+            problems.append(f"handover_notes: id repeated: {', '.join(dup)}")
+        for rotation in self.rotations:
+            if unknown := [m for m in rotation.members if m not in handles]:
+                problems.append(f"rotation {rotation.role.value}: unknown members {', '.join(unknown)}")
+        for o in self.overrides:
+            if o.person not in handles:
+                problems.append(f"override {o.id}: unknown person {o.person!r}")
         if dup := _repeats([f"{c.column}#{c.position}" for c in self.cards]):
             problems.append(f"cards: two cards share a place: {', '.join(dup)}")
         if problems:
@@ -58,6 +74,8 @@ def _shift_value(key: str, value: Any, delta: timedelta) -> Any:
         return {k: _shift_value(k, v, delta) for k, v in value.items()}
     if isinstance(value, list):
         return [_shift_value(key, v, delta) for v in value]
+    if isinstance(value, str) and key.endswith("_date"):
+        return (date.fromisoformat(value) + timedelta(days=delta.days)).isoformat()
     if isinstance(value, str) and (key == "at" or key.endswith(("_at", "_since"))):
         try:
             return (datetime.fromisoformat(value) + delta).isoformat(timespec="microseconds")
@@ -66,7 +84,18 @@ def _shift_value(key: str, value: Any, delta: timedelta) -> Any:
     return value
 
 
+DUTY_SECTIONS = ("rotations", "overrides", "handover_notes")
+
+
 def shifted(snapshot: Snapshot, delta: timedelta) -> Snapshot:
-    """The same snapshot with every timestamp moved by ``delta`` (sample data is re-based to today)."""
-    data = _shift_value("", snapshot.model_dump(mode="json"), delta)
-    return Snapshot.model_validate(data)
+    """The same snapshot with every timestamp moved by ``delta`` (sample data is re-based to today).
+
+    The duty roster moves by the nearest whole number of weeks instead, so that shifts and overrides
+    keep their weekday and wall-clock handover time.
+    """
+    weeks = timedelta(weeks=round(delta / timedelta(weeks=1)))
+    data = snapshot.model_dump(mode="json")
+    moved = {
+        key: _shift_value(key, value, weeks if key in DUTY_SECTIONS else delta) for key, value in data.items()
+    }
+    return Snapshot.model_validate(moved)

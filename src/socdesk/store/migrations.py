@@ -133,6 +133,49 @@ def _column_since(db: Database) -> None:
     )
 
 
+@migration("0003_duty")
+def _duty(db: Database) -> None:
+    run_script(
+        db,
+        """
+        ALTER TABLE people ADD COLUMN email TEXT;
+        CREATE TABLE rotations (
+            role             TEXT PRIMARY KEY CHECK (role IN ('engineer', 'analyst')),
+            members          TEXT NOT NULL,
+            shift_hours      INTEGER NOT NULL CHECK (shift_hours BETWEEN 1 AND 672),
+            handover_weekday INTEGER CHECK (handover_weekday IS NULL OR handover_weekday BETWEEN 0 AND 6),
+            handover_time    TEXT NOT NULL,
+            tz               TEXT NOT NULL,
+            start_date       TEXT NOT NULL,
+            version          INTEGER NOT NULL DEFAULT 1
+        );
+        CREATE TABLE overrides (
+            id         INTEGER PRIMARY KEY AUTOINCREMENT,
+            role       TEXT NOT NULL CHECK (role IN ('engineer', 'analyst')),
+            person     TEXT NOT NULL REFERENCES people(handle),
+            starts_at  TEXT NOT NULL,
+            ends_at    TEXT NOT NULL CHECK (ends_at > starts_at),
+            reason     TEXT NOT NULL DEFAULT '',
+            swap_id    INTEGER,
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            version    INTEGER NOT NULL DEFAULT 1
+        );
+        CREATE INDEX overrides_by_end ON overrides (ends_at);
+        CREATE TABLE handover_notes (
+            id          INTEGER PRIMARY KEY AUTOINCREMENT,
+            role        TEXT NOT NULL CHECK (role IN ('engineer', 'analyst')),
+            handover_at TEXT NOT NULL,
+            author      TEXT NOT NULL,
+            text        TEXT NOT NULL,
+            cards       TEXT NOT NULL DEFAULT '[]',
+            created_at  TEXT NOT NULL
+        );
+        CREATE INDEX handover_notes_by_time ON handover_notes (handover_at, id);
+        """,
+    )
+
+
 def known_names() -> list[str]:
     return [name for name, _ in _ordered]
 

@@ -7,6 +7,7 @@ import sqlite3
 from datetime import datetime
 from typing import Any
 
+from socdesk.domain.duty import HandoverNote, NoteCard, Override, Rotation
 from socdesk.domain.models import Card, Column, Event, Person
 
 CARD_SELECT = """
@@ -62,8 +63,92 @@ def column(row: sqlite3.Row) -> Column:
 
 def person(row: sqlite3.Row) -> Person:
     return Person(
-        handle=row["handle"], name=row["name"], roles=tuple(json.loads(row["roles"])), version=row["version"]
+        handle=row["handle"],
+        name=row["name"],
+        email=row["email"],
+        roles=tuple(json.loads(row["roles"])),
+        version=row["version"],
     )
+
+
+def rotation(row: sqlite3.Row) -> Rotation:
+    return Rotation(
+        role=row["role"],
+        members=tuple(json.loads(row["members"])),
+        shift_hours=row["shift_hours"],
+        handover_weekday=row["handover_weekday"],
+        handover_time=row["handover_time"],
+        tz=row["tz"],
+        start_date=row["start_date"],
+        version=row["version"],
+    )
+
+
+def rotation_values(r: Rotation) -> dict[str, Any]:
+    return {
+        "role": r.role.value,
+        "members": json.dumps(list(r.members)),
+        "shift_hours": r.shift_hours,
+        "handover_weekday": r.handover_weekday,
+        "handover_time": r.handover_time.strftime("%H:%M"),
+        "tz": r.tz,
+        "start_date": r.start_date.isoformat(),
+        "version": r.version,
+    }
+
+
+def override(row: sqlite3.Row) -> Override:
+    return Override(
+        id=row["id"],
+        role=row["role"],
+        person=row["person"],
+        starts_at=row["starts_at"],
+        ends_at=row["ends_at"],
+        reason=row["reason"],
+        swap_id=row["swap_id"],
+        created_at=row["created_at"],
+        created_by=row["created_by"],
+        version=row["version"],
+    )
+
+
+def override_values(o: Override) -> dict[str, Any]:
+    return {
+        "id": o.id,
+        "role": o.role.value,
+        "person": o.person,
+        "starts_at": iso(o.starts_at),
+        "ends_at": iso(o.ends_at),
+        "reason": o.reason,
+        "swap_id": o.swap_id,
+        "created_at": iso(o.created_at),
+        "created_by": o.created_by,
+        "version": o.version,
+    }
+
+
+def handover_note(row: sqlite3.Row) -> HandoverNote:
+    return HandoverNote(
+        id=row["id"],
+        role=row["role"],
+        handover_at=row["handover_at"],
+        author=row["author"],
+        text=row["text"],
+        cards=tuple(NoteCard.model_validate(c) for c in json.loads(row["cards"])),
+        created_at=row["created_at"],
+    )
+
+
+def handover_note_values(n: HandoverNote) -> dict[str, Any]:
+    return {
+        "id": n.id,
+        "role": n.role.value,
+        "handover_at": iso(n.handover_at),
+        "author": n.author,
+        "text": n.text,
+        "cards": json.dumps([c.model_dump(mode="json") for c in n.cards], ensure_ascii=False),
+        "created_at": iso(n.created_at),
+    }
 
 
 def event(row: sqlite3.Row) -> Event:

@@ -27,11 +27,12 @@ from socdesk.store.connection import check_file, connect, enable_wal
 from socdesk.store.errors import StoreBusy
 from socdesk.store.feed import SqliteChangeFeed
 from socdesk.store.migrations import check_schema, migrate
+from socdesk.store.sqlite_duty import DutyTables
 
 LOCK_WAIT_SECONDS = 60.0
 
 
-class SqliteStore:
+class SqliteStore(DutyTables):
     def __init__(self, path: Path, *, actor: str, clock: Clock | None = None, create: bool = False) -> None:
         self._path = Path(path)
         self.actor = actor
@@ -200,6 +201,9 @@ class SqliteStore:
             columns = self.list_columns()
             cards = self.list_cards()
             events = self.events_after(0)
+            rotations = self.list_rotations()
+            overrides = self.list_overrides()
+            notes = sorted(self.list_handover_notes(limit=-1), key=lambda n: n.id)
         finally:
             self._conn.execute("COMMIT")
         return Snapshot(
@@ -208,6 +212,9 @@ class SqliteStore:
             columns=tuple(columns),
             cards=tuple(cards),
             events=tuple(events),
+            rotations=tuple(rotations),
+            overrides=tuple(overrides),
+            handover_notes=tuple(notes),
         )
 
     # ------------------------------------------------------------------ helpers inside a write
@@ -500,8 +507,8 @@ class SqliteStore:
             if self._conn.execute("SELECT 1 FROM people WHERE handle = ?", (person.handle,)).fetchone():
                 raise InvalidInput(f"a person with handle {person.handle!r} already exists")
             self._conn.execute(
-                "INSERT INTO people (handle, name, roles, version) VALUES (?, ?, ?, 1)",
-                (person.handle, person.name, rows.to_json(list(person.roles))),
+                "INSERT INTO people (handle, name, email, roles, version) VALUES (?, ?, ?, ?, 1)",
+                (person.handle, person.name, person.email, rows.to_json(list(person.roles))),
             )
             stored = person.model_copy(update={"version": 1})
             self._log("person.add", "person", person.handle, after=self._dump(stored))
@@ -524,7 +531,7 @@ class SqliteStore:
         with self._write():
             counts = {
                 table: self._conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-                for table in ("cards", "events", "people")
+                for table in ("cards", "events", "people", "rotations", "overrides", "handover_notes")
             }
             if any(counts.values()):
                 held = ", ".join(f"{n} {table}" for table, n in counts.items() if n)
@@ -541,8 +548,11 @@ class SqliteStore:
                 )
                 column_ids[col.name] = int(cursor.lastrowid or 0)
             self._conn.executemany(
-                "INSERT INTO people (handle, name, roles, version) VALUES (?, ?, ?, ?)",
-                [(p.handle, p.name, rows.to_json(list(p.roles)), p.version) for p in snapshot.people],
+                "INSERT INTO people (handle, name, email, roles, version) VALUES (?, ?, ?, ?, ?)",
+                [
+                    (p.handle, p.name, p.email, rows.to_json(list(p.roles)), p.version)
+                    for p in snapshot.people
+                ],
             )
             card_values = [rows.card_values(c, column_ids[c.column]) for c in snapshot.cards]
             if card_values:
@@ -569,6 +579,7 @@ class SqliteStore:
                     for e in snapshot.events
                 ],
             )
+            self._restore_duty(snapshot.rotations, snapshot.overrides, snapshot.handover_notes)
             self._reserve_card_ids(snapshot)
             self._log(
                 "database.import",
@@ -580,5 +591,8 @@ class SqliteStore:
                     "columns": len(snapshot.columns),
                     "cards": len(snapshot.cards),
                     "events": len(snapshot.events),
+                    "rotations": len(snapshot.rotations),
+                    "overrides": len(snapshot.overrides),
+                    "handover_notes": len(snapshot.handover_notes),
                 },
             )
