@@ -1,3 +1,3 @@
-from socdesk.cli import main
+from socdesk.entry import main
 
 raise SystemExit(main())

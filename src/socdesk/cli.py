@@ -13,12 +13,14 @@ import tempfile
 from collections import Counter
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack, closing
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-from socdesk import __version__, textfmt
+from socdesk import __version__, duty_report, textfmt
+from socdesk.domain.duty import OverrideDraft, Role, Rotation, parse_handover, parse_length, parse_moment
 from socdesk.domain.errors import InvalidInput, SocdeskError, WipLimitReached
-from socdesk.domain.models import CardDraft, CardPatch, Kind, Priority, WorkType
+from socdesk.domain.models import CardDraft, CardPatch, Kind, Person, Priority, WorkType
 from socdesk.domain.snapshot import Snapshot
 from socdesk.domain.validation import parse
 from socdesk.domain.wip import parse_wip_limit
@@ -226,17 +228,21 @@ def cmd_export(args: argparse.Namespace) -> int:
         sys.stdout.write(text)
         return 0
     target = Path(args.output)
-    # Write beside the target and rename: a reader never sees half a file.
+    _write_atomically(target, text.encode("utf-8"))
+    print(f"exported to {target}", file=sys.stderr)
+    return 0
+
+
+def _write_atomically(target: Path, data: bytes) -> None:
+    """Write beside the target and rename: a reader never sees half a file."""
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    print(f"exported to {target}", file=sys.stderr)
-    return 0
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -254,6 +260,172 @@ def cmd_import(args: argparse.Namespace) -> int:
     print(
         f"imported {len(snapshot.cards)} cards, {len(snapshot.people)} people, {len(snapshot.events)} events"
     )
+    return 0
+
+
+def cmd_now(args: argparse.Namespace) -> int:
+    from socdesk import now
+
+    return now.run(args)
+
+
+def _role(text: str) -> Role:
+    try:
+        return Role(text.strip().lower())
+    except ValueError:
+        raise InvalidInput(f"unknown role {text!r}: engineer or analyst") from None
+
+
+def _roster_zone(store: Store, role: Role | None = None) -> str:
+    """The zone that a time without an offset is read in: the role's rotation's, else the team's."""
+    rotations = {r.role: r for r in store.list_rotations()}
+    if role is not None and role in rotations:
+        return rotations[role].tz
+    return next(iter(rotations.values())).tz if rotations else "UTC"
+
+
+def cmd_duty_show(args: argparse.Namespace) -> int:
+    store = _open(args)
+    at = parse_moment(args.at, zone=_roster_zone(store)) if args.at else store.clock.now()
+    roster = store.get_roster(since=at)
+    notes = store.list_handover_notes(limit=5)
+    if args.json:
+        _print_json(duty_report.as_json(roster, at, args.weeks, notes))
+    else:
+        print(duty_report.as_text(roster, at, args.weeks, notes))
+    return 0
+
+
+def cmd_duty_person_add(args: argparse.Namespace) -> int:
+    roles = [_role(r).value for r in args.role]
+    person = parse(
+        Person,
+        {"handle": args.handle, "name": args.name, "email": args.email, "roles": tuple(dict.fromkeys(roles))},
+        "person",
+    )
+    store = _open(args)
+    store.add_person(person)
+    print(f"added {person.name} (@{person.handle})")
+    return 0
+
+
+def cmd_duty_rotation_set(args: argparse.Namespace) -> int:
+    weekday, at = parse_handover(args.handover)
+    members = tuple(m.strip() for m in args.members.split(",") if m.strip())
+    try:
+        start = date.fromisoformat(args.start)
+    except ValueError:
+        raise InvalidInput(f"--start {args.start!r}: give a date as YYYY-MM-DD") from None
+    rotation = parse(
+        Rotation,
+        {
+            "role": _role(args.role),
+            "members": members,
+            "shift_hours": parse_length(args.length),
+            "handover_weekday": weekday,
+            "handover_time": at,
+            "tz": args.tz,
+            "start_date": start,
+        },
+        "rotation",
+    )
+    store = _open(args)
+    stored = store.set_rotation(rotation, expected_version=args.if_version)
+    print(
+        f"{stored.role.value} rotation (version {stored.version}): {', '.join(stored.members)};"
+        f" {stored.length_text} shifts, handover {stored.handover_text} {stored.tz}"
+    )
+    return 0
+
+
+def cmd_duty_override_add(args: argparse.Namespace) -> int:
+    role = _role(args.role)
+    store = _open(args)
+    zone = _roster_zone(store, role)
+    draft = parse(
+        OverrideDraft,
+        {
+            "role": role,
+            "person": args.handle,
+            "starts_at": parse_moment(args.from_, zone=zone),
+            "ends_at": parse_moment(args.to, zone=zone),
+            "reason": args.reason or "",
+        },
+        "override",
+    )
+    override = store.add_override(draft)
+    if args.json:
+        _print_json(override.model_dump(mode="json"))
+    else:
+        print(
+            f"added override #{override.id}: {override.person} is {role.title} {duty_report.span(override)}"
+        )
+    return 0
+
+
+def cmd_duty_override_rm(args: argparse.Namespace) -> int:
+    store = _open(args)
+    removed = store.remove_override(args.id, expected_version=args.if_version)
+    print("removed override " + " and ".join(f"#{o.id}" for o in removed))
+    return 0
+
+
+def cmd_duty_override_swap(args: argparse.Namespace) -> int:
+    role = _role(args.role)
+    store = _open(args)
+    zone = _roster_zone(store, role)
+    first, second = store.swap_shifts(
+        role, parse_moment(args.at, zone=zone), parse_moment(args.with_, zone=zone), reason=args.reason or ""
+    )
+    print(
+        f"swapped: #{first.id} {first.person} {duty_report.span(first)};"
+        f" #{second.id} {second.person} {duty_report.span(second)}"
+    )
+    return 0
+
+
+def cmd_duty_note(args: argparse.Namespace) -> int:
+    role = _role(args.role)
+    store = _open(args)
+    note = store.add_handover_note(role, args.text)
+    if args.json:
+        _print_json(note.model_dump(mode="json"))
+    else:
+        print(
+            f"handover note #{note.id} for the {role.title} handover of {textfmt.when(note.handover_at)} UTC,"
+            f" listing {len(note.cards)} cards"
+        )
+    return 0
+
+
+def cmd_duty_import_ics(args: argparse.Namespace) -> int:
+    from socdesk import duty_ics
+
+    role = _role(args.role)
+    try:
+        data = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
+    except OSError as error:
+        raise InvalidInput(f"cannot read {args.file}: {error}") from None
+    store = _open(args)
+    drafts = duty_ics.parse_ics(
+        data, role=role, roster=store.get_roster(), now=store.clock.now(), source=args.file
+    )
+    added = store.import_overrides(drafts, source=args.file)
+    print(f"imported {len(added)} shifts as {role.title} overrides from {args.file}")
+    return 0
+
+
+def cmd_duty_export_ics(args: argparse.Namespace) -> int:
+    from socdesk import duty_ics
+
+    role = _role(args.role)
+    store = _open(args)
+    data = duty_ics.export_ics(store.get_roster(), role=role, start=store.clock.now(), weeks=args.weeks)
+    if args.output in (None, "-"):
+        sys.stdout.buffer.write(data)
+        return 0
+    _write_atomically(Path(args.output), data)
+    print(f"exported {role.title} shifts to {args.output}", file=sys.stderr)
     return 0
 
 
@@ -374,7 +546,74 @@ def build_parser() -> argparse.ArgumentParser:
 
     imp = command(commands, "import", cmd_import, "load an export into an empty database (all or nothing)")
     imp.add_argument("file", metavar="FILE", help="a socdesk export, or - for standard input")
+
+    from socdesk import now
+
+    now_cmd = command(commands, "now", cmd_now, "who is on duty and on call now (one line, for prompts)")
+    now.add_arguments(now_cmd)
+    _duty_commands(commands, command, json_flag)
     return parser
+
+
+def _duty_commands(commands: Any, command: Any, json_flag: Callable[[argparse.ArgumentParser], None]) -> None:
+    roles = "{engineer,analyst}"
+    duty = commands.add_parser("duty", help="rotations, overrides, swaps, handover notes, iCalendar")
+    duties = duty.add_subparsers(title="duty commands", metavar="ACTION", required=True)
+
+    show = command(duties, "show", cmd_duty_show, "who is on now, the next weeks, overrides and notes")
+    show.add_argument("--at", metavar="ISO-TIME", help="as of this moment (default: now)")
+    show.add_argument("--weeks", type=_positive, default=4, metavar="N")
+    json_flag(show)
+
+    person = duties.add_parser("person", help="people who can hold a role")
+    people = person.add_subparsers(title="person commands", metavar="ACTION", required=True)
+    padd = command(people, "add", cmd_duty_person_add, "add a person")
+    padd.add_argument("handle")
+    padd.add_argument("--name", required=True)
+    padd.add_argument("--email", metavar="ADDR")
+    padd.add_argument("--role", action="append", default=[], metavar=roles)
+
+    rotation = duties.add_parser("rotation", help="who takes turns in a role")
+    rotations = rotation.add_subparsers(title="rotation commands", metavar="ACTION", required=True)
+    rset = command(rotations, "set", cmd_duty_rotation_set, "create or replace a role's rotation")
+    rset.add_argument("role", metavar=roles)
+    rset.add_argument("--members", required=True, metavar="a,b,c", help="handles in shift order")
+    rset.add_argument("--length", required=True, metavar="7d|12h", help="shift length")
+    rset.add_argument("--handover", required=True, metavar="'mon 09:00'", help="weekday and local time")
+    rset.add_argument("--tz", required=True, metavar="ZONE", help="IANA time zone, e.g. Europe/London")
+    rset.add_argument("--start", required=True, metavar="YYYY-MM-DD", help="the rotation's first day")
+    rset.add_argument("--if-version", type=_positive, metavar="N", help="refuse if the rotation changed")
+
+    override = duties.add_parser("override", help="someone covers a role for a while; swaps")
+    overrides = override.add_subparsers(title="override commands", metavar="ACTION", required=True)
+    oadd = command(overrides, "add", cmd_duty_override_add, "someone covers a role from one time to another")
+    oadd.add_argument("role", metavar=roles)
+    oadd.add_argument("handle")
+    oadd.add_argument("--from", dest="from_", required=True, metavar="ISO", help="start (no offset: local)")
+    oadd.add_argument("--to", required=True, metavar="ISO", help="end (no offset: the rotation's zone)")
+    oadd.add_argument("--reason", metavar="TEXT")
+    json_flag(oadd)
+    orm = command(overrides, "rm", cmd_duty_override_rm, "remove an override (both halves of a swap)")
+    orm.add_argument("id", type=_positive)
+    orm.add_argument("--if-version", type=_positive, metavar="N", help="refuse if the override changed")
+    oswap = command(overrides, "swap", cmd_duty_override_swap, "two people trade shifts")
+    oswap.add_argument("role", metavar=roles)
+    oswap.add_argument("--at", required=True, metavar="ISO", help="a moment in the first shift")
+    oswap.add_argument("--with", dest="with_", required=True, metavar="ISO", help="a moment in the other")
+    oswap.add_argument("--reason", metavar="TEXT")
+
+    note = command(duties, "note", cmd_duty_note, "write the handover note (lists open cards itself)")
+    note.add_argument("role", metavar=roles)
+    note.add_argument("text")
+    json_flag(note)
+
+    imp = command(duties, "import-ics", cmd_duty_import_ics, "on-call shifts from an iCalendar file")
+    imp.add_argument("file", metavar="FILE", help="an .ics file, or - for standard input")
+    imp.add_argument("--role", required=True, metavar=roles)
+    exp = command(duties, "export-ics", cmd_duty_export_ics, "the next weeks' shifts as iCalendar")
+    exp.add_argument("--role", required=True, metavar=roles)
+    exp.add_argument("--output", "-o", metavar="FILE")
+    exp.add_argument("--weeks", type=_positive, default=4, metavar="N")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

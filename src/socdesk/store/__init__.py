@@ -1,12 +1,21 @@
-"""The store: schema, migrations, transactions and the change feed. Imports no textual."""
+"""The store: schema, migrations, transactions and the change feed. Imports no textual.
+
+``Store`` and friends load on first use (PEP 562): ``socdesk now`` opens the file through
+``socdesk.store.connection`` without paying for pydantic.
+"""
 
 from __future__ import annotations
 
+from importlib import import_module
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from socdesk.domain.clock import Clock
-from socdesk.store.base import ChangeFeed, Store
-from socdesk.store.errors import StoreBusy, StoreUnavailable
+if TYPE_CHECKING:
+    from socdesk.domain.clock import Clock
+    from socdesk.store.base import ChangeFeed, Store
+    from socdesk.store.errors import StoreBusy, StoreUnavailable
+
+_HOMES = {"ChangeFeed": "base", "Store": "base", "StoreBusy": "errors", "StoreUnavailable": "errors"}
 
 
 def open_store(path: Path, *, actor: str, clock: Clock | None = None, create: bool = False) -> Store:
@@ -14,6 +23,13 @@ def open_store(path: Path, *, actor: str, clock: Clock | None = None, create: bo
     from socdesk.store.sqlite_store import SqliteStore
 
     return SqliteStore(path, actor=actor, clock=clock, create=create)
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'socdesk.store' has no attribute {name!r}")
+    return getattr(import_module(f"socdesk.store.{home}"), name)
 
 
 __all__ = ["ChangeFeed", "Store", "StoreBusy", "StoreUnavailable", "open_store"]

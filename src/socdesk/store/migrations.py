@@ -11,7 +11,6 @@ import sqlite3
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from socdesk.domain.models import DEFAULT_COLUMNS
 from socdesk.store.errors import StoreUnavailable
 
 if TYPE_CHECKING:
@@ -56,6 +55,8 @@ def run_script(db: Database, script: str) -> None:
 
 @migration("0001_board")
 def _board(db: Database) -> None:
+    from socdesk.domain.models import DEFAULT_COLUMNS
+
     run_script(
         db,
         """
