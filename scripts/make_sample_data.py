@@ -12,15 +12,18 @@ from __future__ import annotations
 import heapq
 import random
 import tempfile
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from socdesk.domain import CardDraft, CardPatch, FixedClock, Person, WipLimitReached
-from socdesk.store import open_store
+from socdesk.domain.duty import OverrideDraft, Role, Rotation
+from socdesk.store import Store, open_store
 
 EXPORTED_AT = datetime(2026, 11, 20, 17, 0, tzinfo=UTC)
 OUTPUT = Path(__file__).resolve().parents[1] / "sample_data" / "socdesk-sample.json"
 
+DOMAIN = "soc.example.org"
 PEOPLE = [
     ("alice", "Alice Ng", ("engineer",)),
     ("bob", "Bob Ruiz", ("analyst",)),
@@ -520,6 +523,81 @@ CARDS: list[tuple[str, str, str, str, str, str | None, bool, tuple[str, ...], in
 ]
 
 
+LONDON = ZoneInfo("Europe/London")
+
+
+def _london(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=LONDON).astimezone(UTC)
+
+
+DUTY_TIMELINE = [
+    (EXPORTED_AT - timedelta(days=42) + timedelta(minutes=5), "rotations"),
+    (_london("2026-10-26T20:00"), "sick-cover"),
+    (_london("2026-11-16T08:50"), "handover-note"),
+    (_london("2026-11-18T11:30"), "conference-cover"),
+    (_london("2026-11-19T15:10"), "training-swap"),
+]
+
+
+def duty_step(store: Store, action: str) -> None:
+    """One step of the sample team's duty history."""
+    start = (EXPORTED_AT - timedelta(days=42)).date()
+    if action == "rotations":
+        store.actor = "grace"
+        for role, members in (
+            ("engineer", ("alice", "carol", "erin", "grace")),
+            ("analyst", ("bob", "dan", "farid", "hiro")),
+        ):
+            store.set_rotation(
+                Rotation(
+                    role=role,
+                    members=members,
+                    shift_hours=7 * 24,
+                    handover_weekday=0,
+                    handover_time=time(9, 0),
+                    tz="Europe/London",
+                    start_date=start,
+                )
+            )
+    elif action == "sick-cover":
+        store.actor = "farid"
+        store.add_override(
+            OverrideDraft(
+                role="analyst",
+                person="bob",
+                starts_at=_london("2026-10-27T09:00"),
+                ends_at=_london("2026-10-29T09:00"),
+                reason="farid off sick",
+            )
+        )
+    elif action == "handover-note":
+        store.actor = "alice"
+        store.add_handover_note(
+            Role.ENGINEER,
+            "Quiet week apart from the phishing wave: mailbox rules cleaned up, 3 accounts reset.\n"
+            "EDR exclusions review is half done (see the card). Watch the payroll lookalike domain.",
+        )
+    elif action == "conference-cover":
+        store.actor = "farid"
+        store.add_override(
+            OverrideDraft(
+                role="analyst",
+                person="hiro",
+                starts_at=_london("2026-11-24T18:00"),
+                ends_at=_london("2026-11-25T09:00"),
+                reason="farid at a family event",
+            )
+        )
+    elif action == "training-swap":
+        store.actor = "grace"
+        store.swap_shifts(
+            Role.ENGINEER,
+            _london("2026-11-30T12:00"),
+            _london("2026-12-07T12:00"),
+            reason="grace on SANS training the week of 30 Nov",
+        )
+
+
 def main() -> int:
     rng = random.Random(2291)
     start = EXPORTED_AT - timedelta(days=42)
@@ -527,7 +605,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         store = open_store(Path(tmp) / "sample.db", actor="grace", clock=clock, create=True)
         for handle, name, roles in PEOPLE:
-            store.add_person(Person(handle=handle, name=name, roles=roles))
+            store.add_person(Person(handle=handle, name=name, email=f"{handle}@{DOMAIN}", roles=roles))
         # A timeline of (when, sequence, action): cards are created, then walk the flow to their final column.
         timeline: list[tuple[datetime, int, str, int, str | None]] = []
         for index, (*_, days_ago, _desc) in enumerate(CARDS):
@@ -546,6 +624,10 @@ def main() -> int:
         }
         for index, (before_export, _patch) in edits.items():
             timeline.append((EXPORTED_AT - before_export, len(timeline), "edit", index, None))
+        # The duty roster: weekly rotations from the start, an override, a swap and a handover note,
+        # each at its moment in the same timeline (so the event log stays in time order).
+        for when, action in DUTY_TIMELINE:
+            timeline.append((when, len(timeline), action, -1, None))
         heapq.heapify(timeline)
         ids: dict[int, int] = {}
         waits: dict[str, int] = {}
@@ -554,6 +636,9 @@ def main() -> int:
             if when >= EXPORTED_AT:
                 continue
             clock.set(when)
+            if index < 0:
+                duty_step(store, action)
+                continue
             title, wtype, prio, kind, final, assignee, security, labels, _, desc = CARDS[index]
             unplanned = wtype == "unplanned"
             actor = assignee or "grace"
