@@ -17,7 +17,8 @@ from socdesk.domain.models import Event
 from socdesk.store import Store
 from socdesk.ui.messages import StoreChanged
 from socdesk.ui.screens.board import BoardScreen
-from socdesk.ui.screens.placeholders import DutyView, HandshakeView, MixView, RetroView
+from socdesk.ui.screens.duty import DutyView
+from socdesk.ui.screens.placeholders import HandshakeView, MixView, RetroView
 from socdesk.ui.themes import DEFAULT_THEME, load_themes, packaged_themes_dir
 from socdesk.ui.undo import UndoStack
 from socdesk.ui.widgets.board_column import ColumnView
@@ -35,7 +36,7 @@ VIEWS: dict[str, type[Screen[None]]] = {
 
 
 class SocdeskApp(App[int]):
-    CSS_PATH = ["styles/app.tcss", "styles/board.tcss", "styles/dialogs.tcss"]
+    CSS_PATH = ["styles/app.tcss", "styles/board.tcss", "styles/dialogs.tcss", "styles/duty.tcss"]
     TITLE = "socdesk"
     MODES = dict(VIEWS)
     DEFAULT_MODE = "board"

@@ -15,14 +15,6 @@ class PlaceholderView(ViewScreen):
         yield Static(f"{self.VIEW_NAME}\n\n{self.PROMISE}", classes="placeholder")
 
 
-class DutyView(PlaceholderView):
-    VIEW_NAME = "Duty"
-    PROMISE = (
-        "Who is the on-duty engineer and the on-call analyst now, the next four weeks per role, "
-        "overrides and swaps, rotation settings, and handover notes."
-    )
-
-
 class HandshakeView(PlaceholderView):
     VIEW_NAME = "Handshake"
     PROMISE = (
