@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 from textual.binding import Binding
-from textual.message import Message
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Select, Static
 
+from live import store_changes, until
 from socdesk.domain import (
     Card,
     CardDraft,
@@ -34,7 +34,6 @@ from socdesk.domain import (
 )
 from socdesk.store import Store, open_store
 from socdesk.ui.app import SocdeskApp, make_app
-from socdesk.ui.messages import StoreChanged
 from socdesk.ui.screens.board import Board, BoardScreen
 from socdesk.ui.screens.card_detail import CardDetailScreen
 from socdesk.ui.screens.card_form import CardForm
@@ -145,33 +144,6 @@ async def clear_and_type(pilot: Pilot[int], value: str) -> None:
 async def choose_type(pilot: Pilot[int], work_type: WorkType) -> None:
     """With the form's type Select focused: open it, walk down past the blank prompt, pick."""
     await pilot.press("enter", *["down"] * (WORK_TYPES.index(work_type) + 1), "enter")
-
-
-def store_changes() -> tuple[asyncio.Event, Callable[[Message], None]]:
-    arrived = asyncio.Event()
-
-    def hook(message: Message) -> None:
-        if isinstance(message, StoreChanged):
-            arrived.set()
-
-    return arrived, hook
-
-
-async def until(
-    pilot: Pilot[int], arrived: asyncio.Event, done: Callable[[], bool], timeout: float = 10
-) -> None:
-    """Wait for StoreChanged messages (not for time) until ``done()`` holds; fail after ``timeout`` s."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        arrived.clear()
-        await pilot.pause()
-        if done():
-            return
-        remaining = deadline - loop.time()
-        if remaining <= 0:
-            raise AssertionError("the board never showed the change")
-        await asyncio.wait_for(arrived.wait(), remaining)
 
 
 async def run_socdesk(db_path: Path, tmp_path: Path, *args: str, user: str = "bob") -> str:

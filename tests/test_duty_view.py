@@ -9,22 +9,20 @@ handover on Monday 2026-03-30 is at 08:00 UTC.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 import pytest
 from textual import events
-from textual.message import Message
 from textual.pilot import Pilot
 from textual.widgets import Input, Static, TextArea
 
+from live import store_changes, until
 from socdesk.domain import CardDraft, FixedClock, Person
 from socdesk.domain.duty import OverrideDraft, Role, Rotation
 from socdesk.store import Store, open_store
 from socdesk.ui.app import SocdeskApp, make_app
-from socdesk.ui.messages import StoreChanged
 from socdesk.ui.screens.dialogs import ConfirmScreen
 from socdesk.ui.screens.duty import DutyView
 from socdesk.ui.screens.duty_forms import NoteForm, OverrideForm, RotationForm
@@ -113,33 +111,6 @@ async def fill(pilot: Pilot[int], field: str, value: str) -> None:
     await pilot.pause()
     await pilot.press("home", "ctrl+k")
     await paste(pilot, value)
-
-
-def store_changes() -> tuple[asyncio.Event, Callable[[Message], None]]:
-    arrived = asyncio.Event()
-
-    def hook(message: Message) -> None:
-        if isinstance(message, StoreChanged):
-            arrived.set()
-
-    return arrived, hook
-
-
-async def until(
-    pilot: Pilot[int], arrived: asyncio.Event, done: Callable[[], bool], timeout: float = 10
-) -> None:
-    """Wait for StoreChanged messages (not for time) until ``done()`` holds; fail after ``timeout`` s."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        arrived.clear()
-        await pilot.pause()
-        if done():
-            return
-        remaining = deadline - loop.time()
-        if remaining <= 0:
-            raise AssertionError("the Duty view never showed the change")
-        await asyncio.wait_for(arrived.wait(), remaining)
 
 
 # ------------------------------------------------------------------------------------ showing

@@ -55,6 +55,30 @@ def _at(card: Card, version: int) -> Card:
     return card.model_copy(update={"version": version})
 
 
+class _OnCard:
+    """For entries that hold the card as your action left it, ``after``."""
+
+    after: Card
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return _card_key(self.after)
+
+    @property
+    def expects(self) -> int:
+        return self.after.version
+
+
+class _BeforeAfter(_OnCard):
+    """For entries that also hold the card as it was before your action, ``before``."""
+
+    before: Card
+
+    @property
+    def restores(self) -> int | None:
+        return self.before.version
+
+
 @dataclass(frozen=True)
 class Added:
     card: Card
@@ -83,21 +107,9 @@ class Added:
 
 
 @dataclass(frozen=True)
-class Moved:
+class Moved(_BeforeAfter):
     before: Card
     after: Card
-
-    @property
-    def key(self) -> tuple[str, str]:
-        return _card_key(self.after)
-
-    @property
-    def expects(self) -> int:
-        return self.after.version
-
-    @property
-    def restores(self) -> int | None:
-        return self.before.version
 
     def expecting(self, version: int) -> Self:
         return replace(self, after=_at(self.after, version))
@@ -116,17 +128,9 @@ class Moved:
 
 
 @dataclass(frozen=True)
-class Reordered:
+class Reordered(_OnCard):
     after: Card
     steps: int
-
-    @property
-    def key(self) -> tuple[str, str]:
-        return _card_key(self.after)
-
-    @property
-    def expects(self) -> int:
-        return self.after.version
 
     @property
     def restores(self) -> int | None:
@@ -143,22 +147,10 @@ class Reordered:
 
 
 @dataclass(frozen=True)
-class Edited:
+class Edited(_BeforeAfter):
     before: Card
     after: Card
     fields: tuple[str, ...]
-
-    @property
-    def key(self) -> tuple[str, str]:
-        return _card_key(self.after)
-
-    @property
-    def expects(self) -> int:
-        return self.after.version
-
-    @property
-    def restores(self) -> int | None:
-        return self.before.version
 
     def expecting(self, version: int) -> Self:
         return replace(self, after=_at(self.after, version))
