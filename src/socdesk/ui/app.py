@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -17,7 +17,6 @@ from socdesk.domain.models import Event
 from socdesk.store import Store
 from socdesk.ui.messages import StoreChanged
 from socdesk.ui.screens.board import BoardScreen
-from socdesk.ui.screens.duty import DutyView
 from socdesk.ui.screens.placeholders import HandshakeView, MixView, RetroView
 from socdesk.ui.themes import DEFAULT_THEME, load_themes, packaged_themes_dir
 from socdesk.ui.undo import UndoStack
@@ -26,9 +25,16 @@ from socdesk.ui.widgets.board_column import ColumnView
 if TYPE_CHECKING:
     from socdesk.ui.screens.help import HelpSection
 
-VIEWS: dict[str, type[Screen[None]]] = {
+def _duty_view() -> Screen[None]:
+    # Imported when first shown: the board's first frame need not pay for it.
+    from socdesk.ui.screens.duty import DutyView
+
+    return DutyView()
+
+
+VIEWS: dict[str, Callable[[], Screen[None]]] = {
     "board": BoardScreen,
-    "duty": DutyView,
+    "duty": _duty_view,
     "handshake": HandshakeView,
     "retro": RetroView,
     "mix": MixView,
