@@ -6,24 +6,13 @@ changed screen: look at the diff report before updating it.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime
 
+from duty_helpers import weekly
 from socdesk.domain import CardDraft, Person
-from socdesk.domain.duty import OverrideDraft, Role, Rotation
+from socdesk.domain.duty import OverrideDraft, Role
 from socdesk.store import Store
 from socdesk.ui.app import make_app
-
-
-def weekly(role: Role, *members: str) -> Rotation:
-    return Rotation(
-        role=role,
-        members=members,
-        shift_hours=7 * 24,
-        handover_weekday=0,
-        handover_time=time(9, 0),
-        tz="Europe/London",
-        start_date=date(2026, 3, 2),
-    )
 
 
 def test_duty_view(snap_compare, store: Store) -> None:

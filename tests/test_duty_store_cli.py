@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from duty_helpers import weekly
 from socdesk.domain import CardDraft, Conflict, FixedClock, InvalidInput, NotFound, Person
 from socdesk.domain.duty import OverrideDraft, Role, Rotation, holder
 from socdesk.store import Store, open_store
@@ -17,18 +18,6 @@ from socdesk.store import Store, open_store
 
 def utc(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
-
-
-def weekly(role: str, members: tuple[str, ...]) -> Rotation:
-    return Rotation(
-        role=role,
-        members=members,
-        shift_hours=168,
-        handover_weekday=0,
-        handover_time=time(9, 0),
-        tz="Europe/London",
-        start_date=date(2026, 3, 2),
-    )
 
 
 @pytest.fixture
@@ -40,8 +29,8 @@ def team(store: Store) -> Store:
         ("dan", "Dan Weiss"),
     ]:
         store.add_person(Person(handle=handle, name=name, email=f"{handle}@soc.example"))
-    store.set_rotation(weekly("engineer", ("alice", "carol")))
-    store.set_rotation(weekly("analyst", ("bob", "dan")))
+    store.set_rotation(weekly("engineer", "alice", "carol"))
+    store.set_rotation(weekly("analyst", "bob", "dan"))
     return store
 
 
@@ -56,7 +45,7 @@ def test_rotation_with_an_unknown_member_is_refused_and_writes_nothing(store: St
     store.add_person(Person(handle="alice", name="Alice"))
     before = store.last_event_id()
     with pytest.raises(NotFound, match="zed"):
-        store.set_rotation(weekly("engineer", ("alice", "zed")))
+        store.set_rotation(weekly("engineer", "alice", "zed"))
     assert store.list_rotations() == []
     assert store.last_event_id() == before
 

@@ -7,15 +7,15 @@ import asyncio
 import os
 import sys
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from textual.message import Message
 from textual.widgets import Static
 
+from duty_helpers import weekly
 from socdesk.domain import FixedClock, Person
-from socdesk.domain.duty import Rotation
 from socdesk.store import Store
 from socdesk.ui.app import SocdeskApp, make_app
 from socdesk.ui.widgets.duty_strip import NO_ROSTER, DutyStrip
@@ -33,18 +33,8 @@ def team(store: Store) -> Store:
         ("dan", "Dan Weiss"),
     ]:
         store.add_person(Person(handle=handle, name=name))
-    for role, members in (("engineer", ("alice", "carol")), ("analyst", ("bob", "dan"))):
-        store.set_rotation(
-            Rotation(
-                role=role,
-                members=members,
-                shift_hours=168,
-                handover_weekday=0,
-                handover_time=time(9, 0),
-                tz="Europe/London",
-                start_date=date(2026, 3, 2),
-            )
-        )
+    store.set_rotation(weekly("engineer", "alice", "carol"))
+    store.set_rotation(weekly("analyst", "bob", "dan"))
     return store
 
 

@@ -10,7 +10,7 @@ handover on Monday 2026-03-30 is at 08:00 UTC.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -18,9 +18,10 @@ from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Input, Static, TextArea
 
+from duty_helpers import weekly
 from live import store_changes, until
 from socdesk.domain import CardDraft, FixedClock, Person
-from socdesk.domain.duty import OverrideDraft, Role, Rotation
+from socdesk.domain.duty import OverrideDraft, Role
 from socdesk.store import Store, open_store
 from socdesk.ui.app import SocdeskApp, make_app
 from socdesk.ui.screens.dialogs import ConfirmScreen
@@ -35,18 +36,6 @@ HANDLES = sorted(PEOPLE)  # the order the override form's person Select offers t
 
 def utc(day: int, hour: int = 9, month: int = 3) -> datetime:
     return datetime(2026, month, day, hour, tzinfo=UTC)
-
-
-def weekly(role: Role, *members: str) -> Rotation:
-    return Rotation(
-        role=role,
-        members=members,
-        shift_hours=7 * 24,
-        handover_weekday=0,
-        handover_time=time(9, 0),
-        tz="Europe/London",
-        start_date=date(2026, 3, 2),
-    )
 
 
 @pytest.fixture
