@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -23,6 +24,13 @@ CARD_ORDER = " ORDER BY columns.position, cards.position, cards.id"
 def iso(moment: datetime | None) -> str | None:
     """A fixed-width UTC timestamp, so text order is time order."""
     return None if moment is None else moment.isoformat(timespec="microseconds")
+
+
+def insert_sql(table: str, keys: Iterable[str], *, replace: bool = False) -> str:
+    """``INSERT INTO table (a, b) VALUES (:a, :b)`` for a dict of named values."""
+    names = list(keys)
+    verb = "INSERT OR REPLACE" if replace else "INSERT"
+    return f"{verb} INTO {table} ({', '.join(names)}) VALUES ({', '.join(':' + k for k in names)})"
 
 
 def to_json(value: Any) -> str | None:

@@ -110,8 +110,7 @@ class DutyTables:
                 return before
             values = rows.rotation_values(after)
             self._conn.execute(
-                f"INSERT OR REPLACE INTO rotations ({', '.join(values)})"
-                f" VALUES ({', '.join(':' + k for k in values)})",
+                rows.insert_sql("rotations", values, replace=True),
                 values,
             )
             self._log(
@@ -132,7 +131,7 @@ class DutyTables:
         values = rows.override_values(override)
         del values["id"]
         cursor = self._conn.execute(
-            f"INSERT INTO overrides ({', '.join(values)}) VALUES ({', '.join(':' + k for k in values)})",
+            rows.insert_sql("overrides", values),
             values,
         )
         return override.model_copy(update={"id": int(cursor.lastrowid or 0)})
@@ -225,8 +224,7 @@ class DutyTables:
             values = rows.handover_note_values(note)
             del values["id"]
             cursor = self._conn.execute(
-                f"INSERT INTO handover_notes ({', '.join(values)})"
-                f" VALUES ({', '.join(':' + k for k in values)})",
+                rows.insert_sql("handover_notes", values),
                 values,
             )
             note = note.model_copy(update={"id": int(cursor.lastrowid or 0)})
@@ -245,6 +243,6 @@ class DutyTables:
             if values:
                 keys = list(values[0])
                 self._conn.executemany(
-                    f"INSERT INTO {table} ({', '.join(keys)}) VALUES ({', '.join(':' + k for k in keys)})",
+                    rows.insert_sql(table, keys),
                     values,
                 )

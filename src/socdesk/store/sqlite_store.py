@@ -312,7 +312,7 @@ class SqliteStore(DutyTables):
             )
             del values["id"]
             cursor = self._conn.execute(
-                f"INSERT INTO cards ({', '.join(values)}) VALUES ({', '.join(':' + k for k in values)})",
+                rows.insert_sql("cards", values),
                 values,
             )
             card = rows.card(self._card_row(int(cursor.lastrowid or 0)))
@@ -437,7 +437,7 @@ class SqliteStore(DutyTables):
             )
             values = rows.card_values(restored, column_row["id"])
             self._conn.execute(
-                f"INSERT INTO cards ({', '.join(values)}) VALUES ({', '.join(':' + k for k in values)})",
+                rows.insert_sql("cards", values),
                 values,
             )
             self._log(
@@ -558,7 +558,7 @@ class SqliteStore(DutyTables):
             if card_values:
                 keys = list(card_values[0])
                 self._conn.executemany(
-                    f"INSERT INTO cards ({', '.join(keys)}) VALUES ({', '.join(':' + k for k in keys)})",
+                    rows.insert_sql("cards", keys),
                     card_values,
                 )
             self._conn.executemany(

@@ -69,6 +69,12 @@ class DutyForm(ModalScreen[Result]):
     ]
     ERROR_FIELDS: tuple[str, ...] = ()
 
+    def field(self, label: str, name: str, placeholder: str, *, max_length: int = 0) -> ComposeResult:
+        """A labelled text input with its inline error line (``#name`` and ``#name-error``)."""
+        yield Label(label)
+        yield Input(id=name, placeholder=placeholder, max_length=max_length)
+        yield Static("", classes="field-error", id=f"{name}-error")
+
     def buttons(self) -> ComposeResult:
         yield Static("", classes="field-error", id="form-error")
         with Horizontal(classes="dialog-buttons"):
@@ -138,15 +144,9 @@ class OverrideForm(DutyForm[Override | None]):
                 prompt="choose a person",
             )
             yield Static("", classes="field-error", id="person-error")
-            yield Label(f"From * (local time, {self.zone})")
-            yield Input(id="starts", placeholder="2026-03-09T09:00")
-            yield Static("", classes="field-error", id="starts-error")
-            yield Label(f"To * (local time, {self.zone})")
-            yield Input(id="ends", placeholder="2026-03-10T09:00")
-            yield Static("", classes="field-error", id="ends-error")
-            yield Label("Reason")
-            yield Input(id="reason", placeholder="e.g. sick cover", max_length=200)
-            yield Static("", classes="field-error", id="reason-error")
+            yield from self.field(f"From * (local time, {self.zone})", "starts", "2026-03-09T09:00")
+            yield from self.field(f"To * (local time, {self.zone})", "ends", "2026-03-10T09:00")
+            yield from self.field("Reason", "reason", "e.g. sick cover", max_length=200)
             yield from self.buttons()
 
     def on_mount(self) -> None:
@@ -239,21 +239,17 @@ class RotationForm(DutyForm[Rotation | None]):
                 yield Button("Reload theirs", id="reload")
             yield Label("Role *")
             yield Select(ROLE_OPTIONS, id="role", allow_blank=False, value=self.role.value)
-            yield Label("Members * (handles in turn order, comma-separated)")
-            yield Input(id="members", placeholder="alice, bob, carol")
-            yield Static("", classes="field-error", id="members-error")
-            yield Label("Shift length * (such as 7d or 12h)")
-            yield Input(id="length", placeholder="7d")
-            yield Static("", classes="field-error", id="length-error")
-            yield Label("Handover * (weekday and local time, such as mon 09:00; or just 09:00)")
-            yield Input(id="handover", placeholder="mon 09:00")
-            yield Static("", classes="field-error", id="handover-error")
-            yield Label("Time zone * (IANA name)")
-            yield Input(id="tz", placeholder="Europe/London")
-            yield Static("", classes="field-error", id="tz-error")
-            yield Label("Start date *")
-            yield Input(id="start", placeholder="2026-03-02")
-            yield Static("", classes="field-error", id="start-error")
+            yield from self.field(
+                "Members * (handles in turn order, comma-separated)", "members", "alice, bob, carol"
+            )
+            yield from self.field("Shift length * (such as 7d or 12h)", "length", "7d")
+            yield from self.field(
+                "Handover * (weekday and local time, such as mon 09:00; or just 09:00)",
+                "handover",
+                "mon 09:00",
+            )
+            yield from self.field("Time zone * (IANA name)", "tz", "Europe/London")
+            yield from self.field("Start date *", "start", "2026-03-02")
             yield from self.buttons()
 
     def on_mount(self) -> None:
