@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from socdesk.domain.errors import InvalidInput
 
@@ -26,5 +26,16 @@ def parse(model: type[M], data: Any, what: str) -> M:
     """Validate ``data`` as ``model`` or raise ``InvalidInput`` with a readable message."""
     try:
         return model.model_validate(data)
+    except ValidationError as error:
+        raise InvalidInput(describe(error, what)) from None
+
+
+T = TypeVar("T")
+
+
+def parse_value(adapter: TypeAdapter[T], data: Any, what: str) -> T:
+    """The same for a single annotated value (a note's text, a feedback line)."""
+    try:
+        return adapter.validate_python(data)
     except ValidationError as error:
         raise InvalidInput(describe(error, what)) from None
