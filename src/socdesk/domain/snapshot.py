@@ -9,6 +9,7 @@ from typing import Any, Literal, Self
 from pydantic import Field, model_validator
 
 from socdesk.domain.duty import HandoverNote, Override, Rotation
+from socdesk.domain.handshake import Agenda, LogEntry, Meeting, Topic
 from socdesk.domain.models import Card, Column, Event, Person, UtcDatetime, _Model
 
 
@@ -29,6 +30,10 @@ class Snapshot(_Model):
     rotations: tuple[Rotation, ...] = ()
     overrides: tuple[Override, ...] = ()
     handover_notes: tuple[HandoverNote, ...] = ()
+    agenda: Agenda | None = None
+    meetings: tuple[Meeting, ...] = ()
+    topics: tuple[Topic, ...] = ()
+    meeting_log: tuple[LogEntry, ...] = ()
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -62,6 +67,21 @@ class Snapshot(_Model):
         for o in self.overrides:
             if o.person not in handles:
                 problems.append(f"override {o.id}: unknown person {o.person!r}")
+        if dup := _repeats([m.id for m in self.meetings]):
+            problems.append(f"meetings: id repeated: {', '.join(dup)}")
+        if sum(m.ended_at is None for m in self.meetings) > 1:
+            problems.append("meetings: more than one is running")
+        meeting_ids = {m.id for m in self.meetings}
+        if dup := _repeats([t.id for t in self.topics]):
+            problems.append(f"topics: id repeated: {', '.join(dup)}")
+        for t in self.topics:
+            if t.meeting_id is not None and t.meeting_id not in meeting_ids:
+                problems.append(f"topic {t.id}: unknown meeting {t.meeting_id}")
+        if dup := _repeats([e.id for e in self.meeting_log]):
+            problems.append(f"meeting_log: id repeated: {', '.join(dup)}")
+        for e in self.meeting_log:
+            if e.meeting_id not in meeting_ids:
+                problems.append(f"meeting_log {e.id}: unknown meeting {e.meeting_id}")
         if dup := _repeats([f"{c.column}#{c.position}" for c in self.cards]):
             problems.append(f"cards: two cards share a place: {', '.join(dup)}")
         if problems:
@@ -84,18 +104,20 @@ def _shift_value(key: str, value: Any, delta: timedelta) -> Any:
     return value
 
 
-DUTY_SECTIONS = ("rotations", "overrides", "handover_notes")
+# Sections that move by whole weeks, so that a weekly handover or meeting keeps its weekday and hour.
+WEEKLY_SECTIONS = ("rotations", "overrides", "handover_notes", "meetings", "topics", "meeting_log")
 
 
 def shifted(snapshot: Snapshot, delta: timedelta) -> Snapshot:
     """The same snapshot with every timestamp moved by ``delta`` (sample data is re-based to today).
 
-    The duty roster moves by the nearest whole number of weeks instead, so that shifts and overrides
-    keep their weekday and wall-clock handover time.
+    The duty roster and the handshakes move by the nearest whole number of weeks instead, so that
+    shifts, overrides and meetings keep their weekday and wall-clock time.
     """
     weeks = timedelta(weeks=round(delta / timedelta(weeks=1)))
     data = snapshot.model_dump(mode="json")
     moved = {
-        key: _shift_value(key, value, weeks if key in DUTY_SECTIONS else delta) for key, value in data.items()
+        key: _shift_value(key, value, weeks if key in WEEKLY_SECTIONS else delta)
+        for key, value in data.items()
     }
     return Snapshot.model_validate(moved)

@@ -177,6 +177,63 @@ def _duty(db: Database) -> None:
     )
 
 
+@migration("0004_handshake")
+def _handshake(db: Database) -> None:
+    run_script(
+        db,
+        """
+        CREATE TABLE team_settings (
+            key     TEXT PRIMARY KEY,
+            value   TEXT NOT NULL,
+            version INTEGER NOT NULL DEFAULT 1
+        );
+        CREATE TABLE meetings (
+            id           INTEGER PRIMARY KEY AUTOINCREMENT,
+            agenda       TEXT NOT NULL,
+            scheduled_at TEXT,
+            started_at   TEXT NOT NULL,
+            ended_at     TEXT,
+            started_by   TEXT NOT NULL,
+            duty         TEXT NOT NULL DEFAULT '{}',
+            kpis         TEXT NOT NULL,
+            version      INTEGER NOT NULL DEFAULT 1
+        );
+        -- Only one meeting runs at a time, whatever the writers do.
+        CREATE UNIQUE INDEX meetings_one_running ON meetings ((ended_at IS NULL)) WHERE ended_at IS NULL;
+        CREATE TABLE topics (
+            id           INTEGER PRIMARY KEY AUTOINCREMENT,
+            text         TEXT NOT NULL CHECK (length(text) BETWEEN 1 AND 300),
+            submitted_by TEXT NOT NULL,
+            submitted_at TEXT NOT NULL,
+            meeting_id   INTEGER REFERENCES meetings(id),
+            deferred     INTEGER NOT NULL DEFAULT 0 CHECK (deferred IN (0, 1)),
+            outcome      TEXT NOT NULL DEFAULT '',
+            card_id      INTEGER,
+            version      INTEGER NOT NULL DEFAULT 1
+        );
+        CREATE INDEX topics_by_meeting ON topics (meeting_id, id);
+        CREATE TABLE meeting_log (
+            id         INTEGER PRIMARY KEY AUTOINCREMENT,
+            meeting_id INTEGER NOT NULL REFERENCES meetings(id),
+            at         TEXT NOT NULL,
+            actor      TEXT NOT NULL,
+            kind       TEXT NOT NULL,
+            section    INTEGER,
+            topic_id   INTEGER,
+            card_id    INTEGER,
+            minutes    INTEGER NOT NULL DEFAULT 0,
+            text       TEXT NOT NULL DEFAULT '',
+            data       TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE INDEX meeting_log_by_meeting ON meeting_log (meeting_id, id);
+        CREATE TRIGGER meeting_log_never_updated BEFORE UPDATE ON meeting_log
+            BEGIN SELECT RAISE(ABORT, 'the meeting log is append-only'); END;
+        CREATE TRIGGER meeting_log_never_deleted BEFORE DELETE ON meeting_log
+            BEGIN SELECT RAISE(ABORT, 'the meeting log is append-only'); END;
+        """,
+    )
+
+
 def known_names() -> list[str]:
     return [name for name, _ in _ordered]
 

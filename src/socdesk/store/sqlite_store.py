@@ -28,11 +28,12 @@ from socdesk.store.errors import StoreBusy
 from socdesk.store.feed import SqliteChangeFeed
 from socdesk.store.migrations import check_schema, migrate
 from socdesk.store.sqlite_duty import DutyTables
+from socdesk.store.sqlite_handshake import HandshakeTables
 
 LOCK_WAIT_SECONDS = 60.0
 
 
-class SqliteStore(DutyTables):
+class SqliteStore(DutyTables, HandshakeTables):
     def __init__(self, path: Path, *, actor: str, clock: Clock | None = None, create: bool = False) -> None:
         self._path = Path(path)
         self.actor = actor
@@ -51,6 +52,10 @@ class SqliteStore(DutyTables):
         except BaseException:
             self._conn.close()
             raise
+
+    def _agenda_stored(self) -> bool:
+        sql = "SELECT 1 FROM team_settings WHERE key = 'handshake.agenda'"
+        return self._conn.execute(sql).fetchone() is not None
 
     def _has_tables(self) -> bool:
         return bool(
@@ -204,6 +209,10 @@ class SqliteStore(DutyTables):
             rotations = self.list_rotations()
             overrides = self.list_overrides()
             notes = sorted(self.list_handover_notes(limit=-1), key=lambda n: n.id)
+            agenda = self.get_agenda() if self._agenda_stored() else None
+            meetings = sorted(self.list_meetings(), key=lambda m: m.id)
+            topics = self.list_all_topics()
+            meeting_log = self.list_meeting_log()
         finally:
             self._conn.execute("COMMIT")
         return Snapshot(
@@ -215,6 +224,10 @@ class SqliteStore(DutyTables):
             rotations=tuple(rotations),
             overrides=tuple(overrides),
             handover_notes=tuple(notes),
+            agenda=agenda,
+            meetings=tuple(meetings),
+            topics=tuple(topics),
+            meeting_log=tuple(meeting_log),
         )
 
     # ------------------------------------------------------------------ helpers inside a write
@@ -287,43 +300,46 @@ class SqliteStore(DutyTables):
 
     def add_card(self, draft: CardDraft, *, force: bool = False, reason: str | None = None) -> Card:
         with self._write():
-            if draft.column is None:
-                column_row = self._conn.execute("SELECT * FROM columns ORDER BY position LIMIT 1").fetchone()
-            else:
-                column_row = self._column_row(draft.column)
-            self._require_person(draft.assignee)
-            override = self._admit(column_row, force=force, reason=reason)
-            now = self.clock.now()
-            started, done = flow_stamps(rows.column(column_row).stage, None, None, now)
-            fields = draft.model_dump(exclude={"column"})
-            values = rows.card_values(
-                Card(
-                    id=1,  # placeholder: SQLite assigns the id
-                    column=column_row["name"],
-                    position=self._next_position(column_row["id"]),
-                    created_at=now,
-                    updated_at=now,
-                    column_since=now,
-                    started_at=started,
-                    done_at=done,
-                    **fields,
-                ),
-                column_row["id"],
-            )
-            del values["id"]
-            cursor = self._conn.execute(
-                rows.insert_sql("cards", values),
-                values,
-            )
-            card = rows.card(self._card_row(int(cursor.lastrowid or 0)))
-            self._log(
-                "card.add",
-                "card",
-                card.id,
-                after=self._dump(card),
-                meta=override.as_meta() if override else None,
-            )
-            return card
+            return self._add_card(draft, force=force, reason=reason)
+
+    def _add_card(
+        self,
+        draft: CardDraft,
+        *,
+        force: bool = False,
+        reason: str | None = None,
+        meta: dict[str, Any] | None = None,
+    ) -> Card:
+        """``add_card`` inside a write that is already open (another intent's transaction)."""
+        if draft.column is None:
+            column_row = self._conn.execute("SELECT * FROM columns ORDER BY position LIMIT 1").fetchone()
+        else:
+            column_row = self._column_row(draft.column)
+        self._require_person(draft.assignee)
+        override = self._admit(column_row, force=force, reason=reason)
+        now = self.clock.now()
+        started, done = flow_stamps(rows.column(column_row).stage, None, None, now)
+        fields = draft.model_dump(exclude={"column"})
+        values = rows.card_values(
+            Card(
+                id=1,  # placeholder: SQLite assigns the id
+                column=column_row["name"],
+                position=self._next_position(column_row["id"]),
+                created_at=now,
+                updated_at=now,
+                column_since=now,
+                started_at=started,
+                done_at=done,
+                **fields,
+            ),
+            column_row["id"],
+        )
+        del values["id"]
+        cursor = self._conn.execute(rows.insert_sql("cards", values), values)
+        card = rows.card(self._card_row(int(cursor.lastrowid or 0)))
+        extra = {**(override.as_meta() if override else {}), **(meta or {})}
+        self._log("card.add", "card", card.id, after=self._dump(card), meta=extra or None)
+        return card
 
     def move_card(
         self,
@@ -335,32 +351,48 @@ class SqliteStore(DutyTables):
         reason: str | None = None,
     ) -> Card:
         with self._write():
-            before = self._card_to_change(card_id, expected_version)
-            target = self._column_row(to_column)
-            if target["name"] == before.column:
-                return before
-            override = self._admit(target, force=force, reason=reason)
-            now = self.clock.now()
-            started, done = flow_stamps(rows.column(target).stage, before.started_at, before.done_at, now)
-            after = before.model_copy(
-                update={
-                    "column": target["name"],
-                    "position": self._next_position(target["id"]),
-                    "started_at": started,
-                    "done_at": done,
-                    "updated_at": now,
-                    "column_since": now,
-                    "version": before.version + 1,
-                }
+            return self._move_card(
+                card_id, to_column, expected_version=expected_version, force=force, reason=reason
             )
-            self._save_card(after, target["id"], before.version)
-            meta: dict[str, Any] = {"from": before.column, "to": after.column}
-            if override:
-                meta.update(override.as_meta())
-            self._log(
-                "card.move", "card", card_id, before=self._dump(before), after=self._dump(after), meta=meta
-            )
-            return after
+
+    def _move_card(
+        self,
+        card_id: int,
+        to_column: str,
+        *,
+        expected_version: int | None = None,
+        force: bool = False,
+        reason: str | None = None,
+        meta: dict[str, Any] | None = None,
+    ) -> Card:
+        """``move_card`` inside a write that is already open."""
+        before = self._card_to_change(card_id, expected_version)
+        target = self._column_row(to_column)
+        if target["name"] == before.column:
+            return before
+        override = self._admit(target, force=force, reason=reason)
+        now = self.clock.now()
+        started, done = flow_stamps(rows.column(target).stage, before.started_at, before.done_at, now)
+        after = before.model_copy(
+            update={
+                "column": target["name"],
+                "position": self._next_position(target["id"]),
+                "started_at": started,
+                "done_at": done,
+                "updated_at": now,
+                "column_since": now,
+                "version": before.version + 1,
+            }
+        )
+        self._save_card(after, target["id"], before.version)
+        extra: dict[str, Any] = {"from": before.column, "to": after.column}
+        if override:
+            extra.update(override.as_meta())
+        extra.update(meta or {})
+        self._log(
+            "card.move", "card", card_id, before=self._dump(before), after=self._dump(after), meta=extra
+        )
+        return after
 
     def reorder_card(self, card_id: int, steps: int, *, expected_version: int | None = None) -> Card:
         """Move a card ``steps`` places down (positive) or up (negative) in its column, clamped to its ends.
@@ -450,27 +482,38 @@ class SqliteStore(DutyTables):
             return restored
 
     def edit_card(self, card_id: int, patch: CardPatch, *, expected_version: int | None = None) -> Card:
-        changes = patch.changes()
         with self._write():
-            before = self._card_to_change(card_id, expected_version)
-            changed = {k: v for k, v in changes.items() if getattr(before, k) != v}
-            if not changed:
-                return before
-            if "assignee" in changed:
-                self._require_person(changed["assignee"])
-            merged = parse(Card, {**before.model_dump(), **changed}, "card")
-            after = merged.model_copy(update={"updated_at": self.clock.now(), "version": before.version + 1})
-            column_id = self._column_row(before.column)["id"]
-            self._save_card(after, column_id, before.version)
-            self._log(
-                "card.edit",
-                "card",
-                card_id,
-                before=self._dump(before),
-                after=self._dump(after),
-                meta={"fields": sorted(changed)},
-            )
-            return after
+            return self._edit_card(card_id, patch, expected_version=expected_version)
+
+    def _edit_card(
+        self,
+        card_id: int,
+        patch: CardPatch,
+        *,
+        expected_version: int | None = None,
+        meta: dict[str, Any] | None = None,
+    ) -> Card:
+        """``edit_card`` inside a write that is already open."""
+        changes = patch.changes()
+        before = self._card_to_change(card_id, expected_version)
+        changed = {k: v for k, v in changes.items() if getattr(before, k) != v}
+        if not changed:
+            return before
+        if "assignee" in changed:
+            self._require_person(changed["assignee"])
+        merged = parse(Card, {**before.model_dump(), **changed}, "card")
+        after = merged.model_copy(update={"updated_at": self.clock.now(), "version": before.version + 1})
+        column_id = self._column_row(before.column)["id"]
+        self._save_card(after, column_id, before.version)
+        self._log(
+            "card.edit",
+            "card",
+            card_id,
+            before=self._dump(before),
+            after=self._dump(after),
+            meta={"fields": sorted(changed), **(meta or {})},
+        )
+        return after
 
     def delete_card(self, card_id: int, *, expected_version: int | None = None) -> Card:
         with self._write():
@@ -531,7 +574,17 @@ class SqliteStore(DutyTables):
         with self._write():
             counts = {
                 table: self._conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-                for table in ("cards", "events", "people", "rotations", "overrides", "handover_notes")
+                for table in (
+                    "cards",
+                    "events",
+                    "people",
+                    "rotations",
+                    "overrides",
+                    "handover_notes",
+                    "meetings",
+                    "topics",
+                    "team_settings",
+                )
             }
             if any(counts.values()):
                 held = ", ".join(f"{n} {table}" for table, n in counts.items() if n)
@@ -580,6 +633,7 @@ class SqliteStore(DutyTables):
                 ],
             )
             self._restore_duty(snapshot.rotations, snapshot.overrides, snapshot.handover_notes)
+            self._restore_handshake(snapshot.agenda, snapshot.meetings, snapshot.topics, snapshot.meeting_log)
             self._reserve_card_ids(snapshot)
             self._log(
                 "database.import",
@@ -594,5 +648,7 @@ class SqliteStore(DutyTables):
                     "rotations": len(snapshot.rotations),
                     "overrides": len(snapshot.overrides),
                     "handover_notes": len(snapshot.handover_notes),
+                    "meetings": len(snapshot.meetings),
+                    "topics": len(snapshot.topics),
                 },
             )
