@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import platformdirs
@@ -33,3 +34,57 @@ def resolve_actor(flag: str | None) -> str:
         return getpass.getuser()
     except (KeyError, OSError):
         return f"uid-{os.getuid()}"
+
+
+CONFIG_ENV = "SOCDESK_CONFIG"
+
+
+@dataclass(frozen=True)
+class LocalConfig:
+    """This user's own settings (never shared through the database: a command runs on this machine)."""
+
+    publish_command: str | None = None
+    """Receives a meeting's minutes as Markdown on stdin when it ends (e.g. a wiki upload)."""
+    minutes_dir: Path = field(default_factory=lambda: platformdirs.user_data_path("socdesk") / "minutes")
+    bell: bool = False
+    """Ring the terminal bell at 80 % and 100 % of a section's time."""
+
+
+def config_path() -> Path:
+    if env := os.environ.get(CONFIG_ENV):
+        return Path(env).expanduser()
+    return platformdirs.user_config_path("socdesk") / "config.toml"
+
+
+def load_config(path: Path | None = None) -> LocalConfig:
+    """Read ``config.toml`` (``[handshake]`` table); a missing file means the defaults."""
+    import tomllib
+
+    from socdesk.domain.errors import InvalidInput
+
+    where = path or config_path()
+    try:
+        data = tomllib.loads(where.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return LocalConfig()
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise InvalidInput(f"{where}: cannot read the settings ({error})") from None
+    section = data.get("handshake", {})
+    if not isinstance(section, dict):
+        raise InvalidInput(f"{where}: [handshake] must be a table")
+    unknown = sorted(set(section) - {"publish_command", "minutes_dir", "bell"})
+    if unknown:
+        raise InvalidInput(f"{where}: unknown [handshake] setting {', '.join(unknown)}")
+    command = section.get("publish_command")
+    bell = section.get("bell", False)
+    minutes_dir = section.get("minutes_dir")
+    if command is not None and (not isinstance(command, str) or not command.strip()):
+        raise InvalidInput(f"{where}: publish_command must be a non-empty string")
+    if not isinstance(bell, bool):
+        raise InvalidInput(f"{where}: bell must be true or false")
+    if minutes_dir is not None and not isinstance(minutes_dir, str):
+        raise InvalidInput(f"{where}: minutes_dir must be a path")
+    config = LocalConfig(publish_command=command, bell=bell)
+    if minutes_dir:
+        config = LocalConfig(publish_command=command, bell=bell, minutes_dir=Path(minutes_dir).expanduser())
+    return config
