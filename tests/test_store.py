@@ -626,6 +626,8 @@ def test_export_import_export_round_trips(store: Store, clock: FixedClock, tmp_p
         "rotations": 0,
         "overrides": 0,
         "handover_notes": 0,
+        "meetings": 0,
+        "topics": 0,
     }
 
 

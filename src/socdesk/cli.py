@@ -429,6 +429,213 @@ def cmd_duty_export_ics(args: argparse.Namespace) -> int:
     return 0
 
 
+# ---------------------------------------------------------------------- handshake
+
+
+def _minutes(text: str) -> int:
+    """A whole number for ``extend``; its range (1..30) is the domain's to check (exit 1, not 2)."""
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of minutes, got {text!r}") from None
+
+
+def _intake(store: Store) -> int:
+    return sum(not t.deferred for t in store.list_topics())
+
+
+def cmd_handshake_topic_add(args: argparse.Namespace) -> int:
+    from socdesk import handshake_report
+
+    store = _open(args)
+    topic = store.add_topic(args.text)
+    # Read back where it is now: the intake first, then the running meeting, so that a meeting
+    # started by someone else in between is seen taking it up rather than missed.
+    waiting = [t for t in store.list_topics() if not t.deferred]
+    running = store.current_meeting()
+    agenda = store.get_agenda()
+    in_meeting = None if running is None else running.topic(topic.id)
+    taken = in_meeting is not None
+    topic = in_meeting or topic
+    ids = [t.id for t in waiting]
+    position = ids.index(topic.id) + 1 if topic.id in ids else len(ids)
+    if args.json:
+        _print_json(
+            {
+                **topic.model_dump(mode="json"),
+                "position": None if taken else position,
+                "cap": agenda.topic_cap,
+                "running_meeting_id": None if running is None else running.meeting.id,
+            }
+        )
+    else:
+        print(handshake_report.topic_added_text(topic, position, agenda, running))
+    return 0
+
+
+def cmd_handshake_topic_list(args: argparse.Namespace) -> int:
+    from socdesk import handshake_report
+
+    store = _open(args)
+    topics, agenda, running = store.list_topics(), store.get_agenda(), store.current_meeting()
+    if args.json:
+        _print_json(handshake_report.topics_json(topics, agenda, running))
+    else:
+        print(handshake_report.topics_text(topics, agenda, running))
+    return 0
+
+
+def cmd_handshake_topic_defer(args: argparse.Namespace) -> int:
+    store = _open(args)
+    topic = store.defer_topic(args.id)
+    print(f"topic #{topic.id} moved to a later week: it returns to the intake after the next handshake ends")
+    return 0
+
+
+def cmd_handshake_start(args: argparse.Namespace) -> int:
+    from socdesk import handshake_report
+
+    store = _open(args)
+    record = store.start_meeting()
+    print(handshake_report.start_text(record, store.clock.now()))
+    return 0
+
+
+def _timer_command(act_name: str) -> Handler:
+    def run(args: argparse.Namespace) -> int:
+        from socdesk import handshake_report
+        from socdesk.domain.timer import Act
+
+        store = _open(args)
+        record = store.meeting_timer(Act(act_name), minutes=getattr(args, "minutes", 0))
+        print(handshake_report.status_line(record, store.clock.now()))
+        return 0
+
+    run.__name__ = f"cmd_handshake_{act_name}"
+    return run
+
+
+def cmd_handshake_end(args: argparse.Namespace) -> int:
+    from socdesk.minutes_publish import close_meeting
+    from socdesk.settings import load_config
+
+    config = load_config()  # a broken config.toml is refused before the meeting is touched
+    store = _open(args)
+    closed = close_meeting(store, config)
+    meeting = closed.record.meeting
+    ran = (meeting.ended_at or meeting.started_at) - meeting.started_at
+    print(f"handshake {meeting.id} ended after {int(ran.total_seconds() // 60)} min")
+    if closed.path is not None:
+        print(f"minutes written to {closed.path}")
+    if closed.problem is not None:
+        print(
+            f"warning: {closed.problem}; `socdesk handshake minutes {meeting.id}` prints them",
+            file=sys.stderr,
+        )
+    published = closed.published
+    if published is not None:
+        if published.ok:
+            print(f"published with `{published.command}` (exit 0)")
+        else:
+            code = "could not run" if published.exit_code is None else f"exit {published.exit_code}"
+            detail = published.output.strip().splitlines()[-1:] if published.output.strip() else []
+            print(
+                f"warning: publishing with `{published.command}` failed ({code})"
+                + (f": {detail[0]}" if detail else ""),
+                file=sys.stderr,
+            )
+    return 0
+
+
+def cmd_handshake_status(args: argparse.Namespace) -> int:
+    from socdesk import handshake_report
+
+    store = _open(args)
+    record, agenda = store.current_meeting(), store.get_agenda()
+    intake, now = _intake(store), store.clock.now()
+    if args.json:
+        _print_json(handshake_report.status_json(record, agenda, intake, now))
+    else:
+        print(handshake_report.status_text(record, agenda, intake, now))
+    return 0
+
+
+def cmd_handshake_minutes(args: argparse.Namespace) -> int:
+    from socdesk import minutes
+
+    store = _open(args)
+    record = store.get_meeting(args.meeting_id)
+    if args.format == "json":
+        text = json.dumps(minutes.minutes_json(record), indent=2, ensure_ascii=False) + "\n"
+    else:
+        text = minutes.render_markdown(record)
+        text = text if text.endswith("\n") else text + "\n"
+    if args.output in (None, "-"):
+        sys.stdout.write(text)
+        return 0
+    target = Path(args.output)
+    try:
+        _write_atomically(target, text.encode("utf-8"))
+    except OSError as error:
+        raise InvalidInput(f"cannot write {target}: {error.strerror or error}") from None
+    print(f"minutes of handshake {record.meeting.id} written to {target}", file=sys.stderr)
+    return 0
+
+
+def cmd_handshake_list(args: argparse.Namespace) -> int:
+    from socdesk import handshake_report
+
+    store = _open(args)
+    meetings = store.list_meetings()
+    counts = Counter({m.id: len(store.get_meeting(m.id).all_topics()) for m in meetings})
+    if args.json:
+        _print_json(handshake_report.meetings_json(meetings, counts))
+    else:
+        print(handshake_report.meetings_text(meetings, counts))
+    return 0
+
+
+def cmd_handshake_note(args: argparse.Namespace) -> int:
+    store = _open(args)
+    entry = store.meeting_note(args.text)
+    record = store.get_meeting(entry.meeting_id)
+    sections = record.meeting.agenda.sections
+    where = "" if entry.section is None else f" on {entry.section + 1}. {sections[entry.section].title}"
+    print(f"note added to handshake {entry.meeting_id}{where}")
+    return 0
+
+
+def cmd_handshake_agenda_show(args: argparse.Namespace) -> int:
+    from socdesk import handshake_report
+
+    agenda = _open(args).get_agenda()
+    if args.toml:
+        sys.stdout.write(agenda.to_toml())
+    else:
+        print(handshake_report.agenda_text(agenda))
+    return 0
+
+
+def cmd_handshake_agenda_set(args: argparse.Namespace) -> int:
+    from socdesk.domain.handshake import Agenda
+
+    try:
+        raw = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise InvalidInput(f"cannot read {args.file}: {error}") from None
+    source = "standard input" if args.file == "-" else args.file
+    agenda = Agenda.from_toml(raw, source=source)  # checked before the database is opened
+    store = _open(args)
+    before = store.get_agenda()
+    stored = store.set_agenda(agenda)
+    state = "unchanged" if stored == before else "saved"
+    print(
+        f"agenda {state} (version {stored.version}): {len(stored.sections)} sections,"
+        f" {int(stored.total.total_seconds() // 60)} min, {stored.schedule_text()}"
+    )
+    return 0
+
+
 # ---------------------------------------------------------------------- parser
 
 
@@ -552,6 +759,7 @@ def build_parser() -> argparse.ArgumentParser:
     now_cmd = command(commands, "now", cmd_now, "who is on duty and on call now (one line, for prompts)")
     now.add_arguments(now_cmd)
     _duty_commands(commands, command, json_flag)
+    _handshake_commands(commands, command, json_flag)
     return parser
 
 
@@ -614,6 +822,55 @@ def _duty_commands(commands: Any, command: Any, json_flag: Callable[[argparse.Ar
     exp.add_argument("--role", required=True, metavar=roles)
     exp.add_argument("--output", "-o", metavar="FILE")
     exp.add_argument("--weeks", type=_positive, default=4, metavar="N")
+
+
+def _handshake_commands(
+    commands: Any, command: Any, json_flag: Callable[[argparse.ArgumentParser], None]
+) -> None:
+    handshake = commands.add_parser("handshake", help="the weekly SOC-engineering handshake")
+    actions = handshake.add_subparsers(title="handshake commands", metavar="ACTION", required=True)
+
+    topic = actions.add_parser("topic", help="submit, list and defer topics for the next handshake")
+    topics = topic.add_subparsers(title="topic commands", metavar="ACTION", required=True)
+    tadd = command(topics, "add", cmd_handshake_topic_add, "submit a topic for the next handshake")
+    tadd.add_argument("text")
+    json_flag(tadd)
+    tlist = command(topics, "list", cmd_handshake_topic_list, "the intake and the topics moved to later")
+    json_flag(tlist)
+    tdefer = command(topics, "defer", cmd_handshake_topic_defer, "move a waiting topic to next week")
+    tdefer.add_argument("id", type=_positive)
+
+    command(actions, "start", cmd_handshake_start, "start the handshake (its intake of topics closes)")
+    for name, text in (
+        ("next", "go on to the next section"),
+        ("prev", "go back to the previous section"),
+        ("pause", "pause the clock"),
+        ("resume", "resume the clock"),
+    ):
+        command(actions, name, _timer_command(name), text)
+    extend = command(actions, "extend", _timer_command("extend"), "give the current section more time")
+    extend.add_argument("minutes", type=_minutes, metavar="MINUTES", help="1 to 30")
+    command(actions, "end", cmd_handshake_end, "end the handshake, write and publish its minutes")
+
+    status = command(actions, "status", cmd_handshake_status, "the clock: section, time left, projected end")
+    json_flag(status)
+    minutes = command(
+        actions, "minutes", cmd_handshake_minutes, "a handshake's minutes (default: the latest)"
+    )
+    minutes.add_argument("meeting_id", nargs="?", type=_positive, metavar="MEETING_ID")
+    minutes.add_argument("--format", choices=["md", "json"], default="md")
+    minutes.add_argument("--output", "-o", metavar="FILE")
+    hlist = command(actions, "list", cmd_handshake_list, "handshakes held, newest first")
+    json_flag(hlist)
+    note = command(actions, "note", cmd_handshake_note, "a facilitator's note on the current section")
+    note.add_argument("text")
+
+    agenda = actions.add_parser("agenda", help="the team's agenda: sections, schedule, topic cap")
+    agendas = agenda.add_subparsers(title="agenda commands", metavar="ACTION", required=True)
+    ashow = command(agendas, "show", cmd_handshake_agenda_show, "the team's agenda")
+    ashow.add_argument("--toml", action="store_true", help="as TOML, ready to edit and set")
+    aset = command(agendas, "set", cmd_handshake_agenda_set, "share an agenda from a TOML file")
+    aset.add_argument("file", metavar="FILE", help="a TOML agenda, or - for standard input")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

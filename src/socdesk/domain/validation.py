@@ -14,9 +14,9 @@ M = TypeVar("M", bound=BaseModel)
 def describe(error: ValidationError, what: str) -> str:
     parts = []
     for item in error.errors()[:5]:
-        where = ".".join(str(x) for x in item["loc"]) or what
+        where = ".".join(str(x) for x in item["loc"])
         message = item["msg"].removeprefix("Value error, ")
-        parts.append(f"{where}: {message}")
+        parts.append(f"{where}: {message}" if where else message)
     more = len(error.errors()) - 5
     suffix = f" (and {more} more)" if more > 0 else ""
     return f"invalid {what}: " + "; ".join(parts) + suffix

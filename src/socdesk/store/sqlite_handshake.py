@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from pydantic import TypeAdapter
 
@@ -261,7 +262,7 @@ class HandshakeTables:
             at=now,
             actor=self.actor,
             kind=kind,
-            section=timer.current,
+            section=0 if kind is EntryKind.START else timer.current,
             topic_id=topic_id,
             card_id=card_id,
             minutes=minutes,
@@ -297,7 +298,8 @@ class HandshakeTables:
         with self._write():
             running = self.current_meeting()
             if running is not None:
-                started = running.meeting.started_at.strftime("%H:%M UTC")
+                zone = ZoneInfo(running.meeting.agenda.tz)
+                started = running.meeting.started_at.astimezone(zone).strftime("%H:%M %Z")
                 raise InvalidInput(
                     f"handshake {running.meeting.id} is already running (started {started} by "
                     f"{running.meeting.started_by}); only one runs at a time"
@@ -325,9 +327,9 @@ class HandshakeTables:
             meeting_id = int(cursor.lastrowid or 0)
             # Intake closes: the waiting topics become this meeting's; later ones wait for the next.
             self._conn.execute(
-                "UPDATE topics SET meeting_id = ?, version = version + 1"
-                " WHERE meeting_id IS NULL AND deferred = 0",
-                (meeting_id,),
+                "UPDATE topics SET meeting_id = ?, version = version + 1 WHERE id IN ("
+                " SELECT id FROM topics WHERE meeting_id IS NULL AND deferred = 0 ORDER BY id LIMIT ?)",
+                (meeting_id, agenda.topic_cap),
             )
             record = self.get_meeting(meeting_id)
             self._entry(record, EntryKind.START)
