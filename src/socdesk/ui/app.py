@@ -17,13 +17,14 @@ from socdesk.domain.models import Event
 from socdesk.store import Store
 from socdesk.ui.messages import StoreChanged
 from socdesk.ui.screens.board import BoardScreen
-from socdesk.ui.screens.placeholders import HandshakeView, MixView, RetroView
+from socdesk.ui.screens.placeholders import MixView, RetroView
 from socdesk.ui.themes import DEFAULT_THEME, load_themes, packaged_themes_dir
 from socdesk.ui.undo import UndoStack
 from socdesk.ui.widgets.board_column import ColumnView
 
 if TYPE_CHECKING:
     from socdesk.ui.screens.help import HelpSection
+
 
 def _duty_view() -> Screen[None]:
     # Imported when first shown: the board's first frame need not pay for it.
@@ -32,17 +33,29 @@ def _duty_view() -> Screen[None]:
     return DutyView()
 
 
+def _handshake_view() -> Screen[None]:
+    from socdesk.ui.screens.handshake import HandshakeView
+
+    return HandshakeView()
+
+
 VIEWS: dict[str, Callable[[], Screen[None]]] = {
     "board": BoardScreen,
     "duty": _duty_view,
-    "handshake": HandshakeView,
+    "handshake": _handshake_view,
     "retro": RetroView,
     "mix": MixView,
 }
 
 
 class SocdeskApp(App[int]):
-    CSS_PATH = ["styles/app.tcss", "styles/board.tcss", "styles/dialogs.tcss", "styles/duty.tcss"]
+    CSS_PATH = [
+        "styles/app.tcss",
+        "styles/board.tcss",
+        "styles/dialogs.tcss",
+        "styles/duty.tcss",
+        "styles/handshake.tcss",
+    ]
     TITLE = "socdesk"
     MODES = dict(VIEWS)
     DEFAULT_MODE = "board"

@@ -15,14 +15,6 @@ class PlaceholderView(ViewScreen):
         yield Static(f"{self.VIEW_NAME}\n\n{self.PROMISE}", classes="placeholder")
 
 
-class HandshakeView(PlaceholderView):
-    VIEW_NAME = "Handshake"
-    PROMISE = (
-        "The weekly SOC–engineering meeting on shared timers: kick-off + sitrep, topics, backlog "
-        "refinement, detections review, and the minutes for the wiki."
-    )
-
-
 class RetroView(PlaceholderView):
     VIEW_NAME = "Retro"
     PROMISE = (

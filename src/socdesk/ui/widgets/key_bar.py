@@ -14,7 +14,12 @@ from textual.widget import Widget
 
 
 class KeyBar(Widget):
+    """Shows the keys that apply now: a view hides keys by returning False from ``check_action``."""
+
     COMPONENT_CLASSES = {"keybar--key", "keybar--description"}
+
+    def on_mount(self) -> None:
+        self.screen.bindings_updated_signal.subscribe(self, lambda _screen: self.refresh())
 
     def render(self) -> Text:
         key_style = self.get_component_rich_style("keybar--key")
@@ -30,5 +35,12 @@ class KeyBar(Widget):
         screen = self.screen
         shown: list[Binding] = []
         for source in (screen.BINDINGS, self.app.BINDINGS):
-            shown += [b for b in source if isinstance(b, Binding) and b.show and b.description]
+            shown += [
+                b
+                for b in source
+                if isinstance(b, Binding)
+                and b.show
+                and b.description
+                and screen.check_action(b.action.split("(")[0], ()) is not False
+            ]
         return shown
