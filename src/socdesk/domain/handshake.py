@@ -7,6 +7,7 @@ timer actions (``socdesk.domain.timer``), so every console computes the same rem
 
 from __future__ import annotations
 
+import json
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -145,19 +146,21 @@ class Agenda(_Model):
     # ------------------------------------------------------------------ TOML, the form teams edit
 
     def to_toml(self) -> str:
+        def text(value: str) -> str:
+            return json.dumps(value, ensure_ascii=False)  # a JSON string is a valid TOML basic string
+
         lines = [
             "# socdesk handshake agenda: `socdesk handshake agenda set FILE` shares it with the team.",
-            f'schedule = "{self.schedule or ""}"  # weekday and local time; "" = not scheduled',
-            f'tz = "{self.tz}"',
+            f'schedule = {text(self.schedule or "")}  # weekday and local time; "" = not scheduled',
+            f"tz = {text(self.tz)}",
             f"topic_cap = {self.topic_cap}",
             f"topic_minutes = {self.topic_minutes}",
             f"ageing_days = {self.ageing_days}",
             f"grace_minutes = {self.grace_minutes}",
         ]
         for section in self.sections:
-            title = section.title.replace("\\", "\\\\").replace('"', '\\"')
-            lines += ["", "[[section]]", f'title = "{title}"', f"minutes = {section.minutes}"]
-            lines.append(f'kind = "{section.kind.value}"')
+            lines += ["", "[[section]]", f"title = {text(section.title)}", f"minutes = {section.minutes}"]
+            lines.append(f"kind = {text(section.kind.value)}")
         return "\n".join(lines) + "\n"
 
     @classmethod

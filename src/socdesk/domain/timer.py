@@ -135,7 +135,7 @@ class Timer:
     def losing(self) -> list[tuple[int, timedelta]]:
         """The later sections that must give up time to end by the deadline, nearest first."""
         deficit = self.late_by
-        if deficit <= ZERO or self.current is None:
+        if deficit <= ZERO or self.current is None or self.ended_at is not None:
             return []
         lost: list[tuple[int, timedelta]] = []
         for index in range(self.current + 1, len(self.sections)):

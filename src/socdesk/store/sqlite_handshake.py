@@ -156,7 +156,9 @@ class HandshakeTables:
             ).fetchone()
             if expected_version is not None and expected_version != before.version:
                 raise self._conflict("agenda", "handshake", expected_version, before.version)
-            after = agenda.model_copy(update={"version": before.version + 1 if stored else 1})
+            # The default reads as version 1, so the first stored agenda is 2: a console that read the
+            # default and saves later conflicts with whoever stored one meanwhile.
+            after = agenda.model_copy(update={"version": before.version + 1})
             if stored and before.model_copy(update={"version": after.version}) == after:
                 return before
             self._conn.execute(
@@ -326,11 +328,12 @@ class HandshakeTables:
             cursor = self._conn.execute(rows.insert_sql("meetings", values), values)
             meeting_id = int(cursor.lastrowid or 0)
             # Intake closes: the waiting topics become this meeting's; later ones wait for the next.
-            self._conn.execute(
-                "UPDATE topics SET meeting_id = ?, version = version + 1 WHERE id IN ("
-                " SELECT id FROM topics WHERE meeting_id IS NULL AND deferred = 0 ORDER BY id LIMIT ?)",
-                (meeting_id, agenda.topic_cap),
-            )
+            taken = self._conn.execute(
+                "SELECT * FROM topics WHERE meeting_id IS NULL AND deferred = 0 ORDER BY id LIMIT ?",
+                (agenda.topic_cap,),
+            ).fetchall()
+            for row in taken:
+                self._save_topic(hrows.topic(row), {"meeting_id": meeting_id}, "handshake.topic.take")
             record = self.get_meeting(meeting_id)
             self._entry(record, EntryKind.START)
             return self.get_meeting(meeting_id)
