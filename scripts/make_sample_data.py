@@ -18,6 +18,9 @@ from zoneinfo import ZoneInfo
 
 from socdesk.domain import CardDraft, CardPatch, FixedClock, Person, WipLimitReached
 from socdesk.domain.duty import OverrideDraft, Role, Rotation
+from socdesk.domain.handshake import Agenda
+from socdesk.domain.models import Priority, WorkType
+from socdesk.domain.timer import Act
 from socdesk.store import Store, open_store
 
 EXPORTED_AT = datetime(2026, 11, 20, 17, 0, tzinfo=UTC)
@@ -598,6 +601,83 @@ def duty_step(store: Store, action: str) -> None:
         )
 
 
+# The handshake of Tuesday 10 November (10:00 London = 10:00 UTC in winter), played step by step in
+# the same timeline; then topics for the next one. Kept more than half a week before the export, so
+# that re-basing by whole weeks never moves it into the future.
+HANDSHAKE_TIMELINE: list[tuple[str, str, str]] = [
+    ("2026-11-03T12:00", "grace", "agenda"),
+    ("2026-11-06T09:40", "dan", "topic:Noisy EDR alerts from the build servers: tune or exclude?"),
+    ("2026-11-06T16:05", "bob", "topic:Who owns the phishing triage playbook after Alice's move?"),
+    ("2026-11-09T11:20", "farid", "topic:Firewall log retention: 90 or 180 days?"),
+    ("2026-11-09T14:45", "hiro", "topic:Access reviews for the SOAR admin role"),
+    ("2026-11-10T10:02", "grace", "start"),
+    ("2026-11-10T10:02", "alice", "join"),
+    ("2026-11-10T10:03", "bob", "join"),
+    ("2026-11-10T10:03", "carol", "join"),
+    ("2026-11-10T10:04", "dan", "join"),
+    ("2026-11-10T10:08", "grace", "next"),
+    ("2026-11-10T10:08", "grace", "item:1"),
+    ("2026-11-10T10:11", "dan", "outcome:1:Exclude the build OU from the rule; Erin writes the exclusion"),
+    ("2026-11-10T10:11", "grace", "card:1:engineering"),
+    ("2026-11-10T10:11", "grace", "item:2"),
+    ("2026-11-10T10:14", "bob", "outcome:2:Carol takes it over from December; Alice hands over by the 30th"),
+    ("2026-11-10T10:14", "grace", "item:3"),
+    ("2026-11-10T10:18", "farid", "outcome:3:180 days for perimeter firewalls, legal to confirm"),
+    ("2026-11-10T10:18", "grace", "card:3:operations"),
+    ("2026-11-10T10:19", "grace", "note:Topic 4 (SOAR admin access reviews) not reached: carried over"),
+    ("2026-11-10T10:31", "grace", "next"),
+    ("2026-11-10T10:33", "grace", "priority:Sigma-to-SIEM conversion pipeline:high"),
+    ("2026-11-10T10:38", "grace", "pull:Sigma-to-SIEM conversion pipeline"),
+    ("2026-11-10T10:44", "grace", "note:To Do is close to its limit: nothing else pulled this week"),
+    ("2026-11-10T10:46", "grace", "next"),
+    ("2026-11-10T10:50", "erin", "tune:Detection: PowerShell download cradle (Sigma)"),
+    ("2026-11-10T10:57", "grace", "end"),
+    ("2026-11-16T09:15", "farid", "topic:Should analysts write a handover note every day?"),
+    ("2026-11-16T13:30", "alice", "topic:A second EDR console seat for the night shift"),
+]
+
+
+def handshake_step(store: Store, action: str) -> None:
+    """One step of the sample team's handshake history (cards are looked up by title)."""
+    verb, _, rest = action.partition(":")
+    by_title = {card.title: card for card in store.list_cards()}
+    record = store.current_meeting()
+    topics = {i: t.id for i, t in enumerate(record.topics if record else (), start=1)}
+    if verb == "agenda":
+        store.set_agenda(Agenda(tz="Europe/London", schedule="tue 10:00"))
+    elif verb == "topic":
+        store.add_topic(rest)
+    elif verb == "start":
+        store.start_meeting()
+    elif verb == "join":
+        store.join_meeting()
+    elif verb in ("next", "prev"):
+        store.meeting_timer(Act(verb))
+    elif verb == "item":
+        store.meeting_timer(Act.ITEM, topic_id=topics[int(rest)])
+    elif verb == "outcome":
+        number, _, text = rest.partition(":")
+        store.set_topic_outcome(topics[int(number)], text)
+    elif verb == "card":
+        number, _, work_type = rest.partition(":")
+        store.topic_to_card(topics[int(number)], WorkType(work_type))
+    elif verb == "note":
+        store.meeting_note(rest)
+    elif verb == "priority":
+        title, _, priority = rest.rpartition(":")
+        store.refine_priority(by_title[title].id, Priority(priority))
+    elif verb == "pull":
+        if by_title[rest].column == "Backlog":
+            try:
+                store.pull_card(by_title[rest].id)
+            except WipLimitReached:
+                store.meeting_note(f"{rest}: To Do is full, pulled next week instead")
+    elif verb == "tune":
+        store.tune_detection(by_title[rest].id, "Fires on the patch agent's signed updater; allow-list it")
+    elif verb == "end":
+        store.end_meeting()
+
+
 def main() -> int:
     rng = random.Random(2291)
     start = EXPORTED_AT - timedelta(days=42)
@@ -628,6 +708,8 @@ def main() -> int:
         # each at its moment in the same timeline (so the event log stays in time order).
         for when, action in DUTY_TIMELINE:
             timeline.append((when, len(timeline), action, -1, None))
+        for local, who, step in HANDSHAKE_TIMELINE:
+            timeline.append((_london(local), len(timeline), step, -2, who))
         heapq.heapify(timeline)
         ids: dict[int, int] = {}
         waits: dict[str, int] = {}
@@ -636,8 +718,12 @@ def main() -> int:
             if when >= EXPORTED_AT:
                 continue
             clock.set(when)
-            if index < 0:
+            if index == -1:
                 duty_step(store, action)
+                continue
+            if index == -2:
+                store.actor = target or "grace"
+                handshake_step(store, action)
                 continue
             title, wtype, prio, kind, final, assignee, security, labels, _, desc = CARDS[index]
             unplanned = wtype == "unplanned"
