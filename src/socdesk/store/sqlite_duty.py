@@ -6,13 +6,9 @@ same event log. The rules themselves (who is on when) live in ``socdesk.domain.d
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
-from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
 
-from socdesk.domain.clock import Clock
 from socdesk.domain.duty import (
     MAX_SHIFT_HOURS,
     HandoverNote,
@@ -25,40 +21,15 @@ from socdesk.domain.duty import (
     note_cards,
     swap_overrides,
 )
-from socdesk.domain.errors import Conflict, InvalidInput, NotFound
-from socdesk.domain.models import Card, Column, Person
+from socdesk.domain.errors import InvalidInput, NotFound
 from socdesk.store import rows
+from socdesk.store.sqlite_core import StoreCore
 
 # Overrides that ended longer ago than the longest shift cannot change who is on now or later.
 ROSTER_LOOKBACK = timedelta(hours=MAX_SHIFT_HOURS)
 
 
-class DutyTables:
-    _conn: sqlite3.Connection
-    actor: str
-    clock: Clock
-
-    if TYPE_CHECKING:
-
-        def _write(self) -> AbstractContextManager[sqlite3.Connection]: ...
-        def _log(
-            self,
-            action: str,
-            entity: str,
-            entity_id: object,
-            *,
-            before: dict[str, Any] | None = None,
-            after: dict[str, Any] | None = None,
-            meta: dict[str, Any] | None = None,
-        ) -> int: ...
-        def _conflict(
-            self, entity: str, entity_id: object, expected: int, actual: int | None
-        ) -> Conflict: ...
-        def _require_person(self, handle: str | None) -> None: ...
-        def list_people(self) -> list[Person]: ...
-        def list_cards(self) -> list[Card]: ...
-        def list_columns(self) -> list[Column]: ...
-
+class DutyTables(StoreCore):
     # ------------------------------------------------------------------ reads
 
     def get_roster(self, *, since: datetime | None = None) -> Roster:

@@ -8,18 +8,15 @@ the same transaction.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
-from contextlib import AbstractContextManager
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import TypeAdapter
 
-from socdesk.domain.clock import Clock
-from socdesk.domain.duty import Role, Roster, holder_shift
-from socdesk.domain.errors import Conflict, InvalidInput, NotFound
+from socdesk.domain.duty import Role, holder_shift
+from socdesk.domain.errors import InvalidInput, NotFound
 from socdesk.domain.handshake import (
     Agenda,
     EntryKind,
@@ -34,69 +31,19 @@ from socdesk.domain.handshake import (
     meeting_columns,
 )
 from socdesk.domain.kpis import compute_kpis
-from socdesk.domain.models import Card, CardDraft, CardPatch, Column, Kind, Priority, WorkType
+from socdesk.domain.models import Card, CardDraft, CardPatch, Kind, Priority, WorkType
 from socdesk.domain.timer import Act, Action, TimerError, check
 from socdesk.domain.validation import parse, parse_value
 from socdesk.store import handshake_rows as hrows
 from socdesk.store import rows
+from socdesk.store.sqlite_core import StoreCore
 
 _NOTE: TypeAdapter[str] = TypeAdapter(FacilitatorNote)
 _FEEDBACK: TypeAdapter[str] = TypeAdapter(OutcomeText)
 TIMER_ACTS = (Act.NEXT, Act.PREV, Act.PAUSE, Act.RESUME, Act.EXTEND, Act.ITEM)
 
 
-class HandshakeTables:
-    _conn: sqlite3.Connection
-    actor: str
-    clock: Clock
-
-    if TYPE_CHECKING:
-
-        def _write(self) -> AbstractContextManager[sqlite3.Connection]: ...
-        def _log(
-            self,
-            action: str,
-            entity: str,
-            entity_id: object,
-            *,
-            before: dict[str, Any] | None = None,
-            after: dict[str, Any] | None = None,
-            meta: dict[str, Any] | None = None,
-        ) -> int: ...
-        def _conflict(
-            self, entity: str, entity_id: object, expected: int, actual: int | None
-        ) -> Conflict: ...
-        def list_cards(self) -> list[Card]: ...
-        def list_columns(self) -> list[Column]: ...
-        def get_roster(self) -> Roster: ...
-        def _card_to_change(self, card_id: int, expected_version: int | None) -> Card: ...
-        def _add_card(
-            self,
-            draft: CardDraft,
-            *,
-            force: bool = False,
-            reason: str | None = None,
-            meta: dict[str, Any] | None = None,
-        ) -> Card: ...
-        def _move_card(
-            self,
-            card_id: int,
-            to_column: str,
-            *,
-            expected_version: int | None = None,
-            force: bool = False,
-            reason: str | None = None,
-            meta: dict[str, Any] | None = None,
-        ) -> Card: ...
-        def _edit_card(
-            self,
-            card_id: int,
-            patch: CardPatch,
-            *,
-            expected_version: int | None = None,
-            meta: dict[str, Any] | None = None,
-        ) -> Card: ...
-
+class HandshakeTables(StoreCore):
     # ------------------------------------------------------------------ reads
 
     def get_agenda(self) -> Agenda:

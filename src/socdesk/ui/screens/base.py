@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, cast
 
 from textual.app import ComposeResult
 from textual.screen import Screen
 
+from socdesk.domain.errors import SocdeskError
 from socdesk.domain.models import Event
 from socdesk.ui.widgets.duty_strip import DutyStrip
 from socdesk.ui.widgets.key_bar import KeyBar
@@ -34,6 +36,14 @@ class ViewScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.socdesk.store_changed.subscribe(self, self.on_store_events)
+
+    def _attempt(self, change: Callable[[], object]) -> object | None:
+        """Run one store change; a refusal becomes an error notice. Returns None when refused."""
+        try:
+            return change()
+        except SocdeskError as error:
+            self.notify(str(error), title=type(error).__name__, severity="error", timeout=8)
+            return None
 
     def on_store_events(self, events: list[Event]) -> None:
         """Another process (or this one) committed ``events``; views that show data refresh here."""

@@ -171,7 +171,7 @@ class BoardScreen(ViewScreen):
 
     # ------------------------------------------------------------------ the changes this user makes
 
-    def _attempt(self, change: Callable[[], Card | Column | None]) -> Card | Column | bool | None:
+    def _try_change(self, change: Callable[[], Card | Column | None]) -> Card | Column | bool | None:
         """Run one store change; report a refusal as a notice. Returns False when it was refused."""
         try:
             return change()
@@ -220,7 +220,7 @@ class BoardScreen(ViewScreen):
         if card is None:
             return
         store = self.socdesk.store
-        result = self._attempt(lambda: store.reorder_card(card.id, steps, expected_version=card.version))
+        result = self._try_change(lambda: store.reorder_card(card.id, steps, expected_version=card.version))
         if isinstance(result, Card) and result.version != card.version:
             self.socdesk.undo.push(Reordered(result, steps))
             self._reload_column(card.column, follow=result)
@@ -289,7 +289,7 @@ class BoardScreen(ViewScreen):
             if not yes:
                 return
             store = self.socdesk.store
-            result = self._attempt(lambda: store.delete_card(card.id, expected_version=card.version))
+            result = self._try_change(lambda: store.delete_card(card.id, expected_version=card.version))
             if isinstance(result, Card):
                 self.socdesk.undo.push(Deleted(result))
                 self._applied(removed=[card.id])
@@ -309,7 +309,7 @@ class BoardScreen(ViewScreen):
             if choice is None:
                 return
             store = self.socdesk.store
-            result = self._attempt(
+            result = self._try_change(
                 lambda: store.set_wip_limit(column.name, choice.limit, expected_version=column.version)
             )
             if isinstance(result, Column) and result.version != column.version:

@@ -7,7 +7,7 @@ minute because "now" moves. Times are shown in the roster's zone (the rotations'
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from rich.text import Text
@@ -34,7 +34,6 @@ from socdesk.domain.duty import (
     to_utc,
     until,
 )
-from socdesk.domain.errors import SocdeskError
 from socdesk.domain.models import Event
 from socdesk.ui.screens.base import ViewScreen
 from socdesk.ui.screens.dialogs import ConfirmScreen
@@ -313,14 +312,6 @@ class DutyView(ViewScreen):
         )
 
     # ------------------------------------------------------------------ changes
-
-    def _attempt(self, change: Callable[[], object]) -> object | None:
-        """Run one store change; a refusal becomes an error notice. Returns None when refused."""
-        try:
-            return change()
-        except SocdeskError as error:
-            self.notify(str(error), title=type(error).__name__, severity="error", timeout=8)
-            return None
 
     def action_add_override(self) -> None:
         from socdesk.ui.screens.duty_forms import OverrideForm

@@ -8,7 +8,6 @@ minutes.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 
 from rich.text import Text
@@ -477,14 +476,6 @@ class HandshakeView(ViewScreen):
         if action in SECTION_ACTIONS:
             return running and self.section_kind is SECTION_ACTIONS[action]
         return True
-
-    def _attempt(self, change: Callable[[], object]) -> object | None:
-        """Run one store change; a refusal becomes an error notice. Returns None when refused."""
-        try:
-            return change()
-        except SocdeskError as error:
-            self.notify(str(error), title=type(error).__name__, severity="error", timeout=8)
-            return None
 
     def _changed(self, result: object | None, message: str | None = None) -> None:
         if result is not None:
