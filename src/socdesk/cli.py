@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 from collections import Counter
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack, closing
@@ -24,6 +22,7 @@ from socdesk.domain.models import CardDraft, CardPatch, Kind, Person, Priority, 
 from socdesk.domain.snapshot import Snapshot
 from socdesk.domain.validation import parse
 from socdesk.domain.wip import parse_wip_limit
+from socdesk.files import write_atomically
 from socdesk.settings import resolve_actor, resolve_db_path
 from socdesk.store import Store, open_store
 
@@ -228,21 +227,9 @@ def cmd_export(args: argparse.Namespace) -> int:
         sys.stdout.write(text)
         return 0
     target = Path(args.output)
-    _write_atomically(target, text.encode("utf-8"))
+    write_atomically(target, text.encode("utf-8"))
     print(f"exported to {target}", file=sys.stderr)
     return 0
-
-
-def _write_atomically(target: Path, data: bytes) -> None:
-    """Write beside the target and rename: a reader never sees half a file."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -424,7 +411,7 @@ def cmd_duty_export_ics(args: argparse.Namespace) -> int:
     if args.output in (None, "-"):
         sys.stdout.buffer.write(data)
         return 0
-    _write_atomically(Path(args.output), data)
+    write_atomically(Path(args.output), data)
     print(f"exported {role.title} shifts to {args.output}", file=sys.stderr)
     return 0
 
@@ -575,7 +562,7 @@ def cmd_handshake_minutes(args: argparse.Namespace) -> int:
         return 0
     target = Path(args.output)
     try:
-        _write_atomically(target, text.encode("utf-8"))
+        write_atomically(target, text.encode("utf-8"))
     except OSError as error:
         raise InvalidInput(f"cannot write {target}: {error.strerror or error}") from None
     print(f"minutes of handshake {record.meeting.id} written to {target}", file=sys.stderr)

@@ -7,14 +7,13 @@ a command. It gets the Markdown on stdin; what it did is logged in the meeting's
 
 from __future__ import annotations
 
-import os
 import shlex
 import subprocess
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from socdesk.domain.handshake import MeetingRecord
+from socdesk.files import write_atomically
 from socdesk.minutes import render_markdown
 from socdesk.settings import LocalConfig
 from socdesk.store import Store
@@ -50,17 +49,10 @@ def minutes_filename(record: MeetingRecord) -> str:
 
 
 def write_minutes(directory: Path, record: MeetingRecord, markdown: str) -> Path:
-    """Write atomically (a reader never sees half the file); returns the path."""
+    """Write into ``directory`` (made if missing) under the meeting's file name; returns the path."""
     directory.mkdir(parents=True, exist_ok=True)
     target = directory / minutes_filename(record)
-    fd, temp = tempfile.mkstemp(dir=directory, prefix=".minutes-", suffix=".md")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(markdown)
-        os.replace(temp, target)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    write_atomically(target, markdown.encode("utf-8"))
     return target
 
 
