@@ -37,6 +37,7 @@ from socdesk.domain.duty import (
 from socdesk.domain.models import Event
 from socdesk.ui.screens.base import ViewScreen
 from socdesk.ui.screens.dialogs import ConfirmScreen
+from socdesk.ui.widgets.keyed_table import KeyedTable
 
 # The forms (Select, TextArea) are imported when first opened, as the board does with its card form.
 
@@ -49,7 +50,7 @@ LOOKBACK = timedelta(hours=MAX_SHIFT_HOURS)
 RELEVANT = frozenset({"rotation", "override", "note", "person", "database", "card"})
 
 
-class DutyTable(DataTable[Text]):
+class DutyTable(KeyedTable[str]):
     """A row-cursor table whose special rows take their look from the stylesheet (duty.tcss)."""
 
     COMPONENT_CLASSES = DataTable.COMPONENT_CLASSES | {
@@ -58,36 +59,9 @@ class DutyTable(DataTable[Text]):
         "duty-table--swap",
     }
 
-    def __init__(self, *, id: str) -> None:
-        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
-        self.keys: list[str] = []
-
     def cells(self, values: Sequence[str], kind: str | None = None) -> list[Text]:
         style = self.get_component_rich_style(f"duty-table--{kind}", partial=True) if kind else ""
         return [Text(value, style=style) for value in values]
-
-    def fill(self, rows: Sequence[tuple[str, list[Text]]]) -> None:
-        """Replace the rows, keeping the cursor on the same row key if it is still there."""
-        old_row = self.cursor_row
-        old_key = self.keys[old_row] if 0 <= old_row < len(self.keys) else None
-        self.clear()
-        self.keys = [key for key, _ in rows]
-        for key, cells in rows:
-            self.add_row(*cells, key=key)
-        if self.keys:
-            row = (
-                self.keys.index(old_key) if old_key in self.keys else min(max(old_row, 0), len(self.keys) - 1)
-            )
-            self.move_cursor(row=row, animate=False)
-
-    def select_key(self, key: str) -> None:
-        if key in self.keys:
-            self.move_cursor(row=self.keys.index(key), animate=False)
-
-    @property
-    def current_key(self) -> str | None:
-        row = self.cursor_row
-        return self.keys[row] if self.keys and 0 <= row < len(self.keys) else None
 
 
 class DutyView(ViewScreen):

@@ -33,6 +33,7 @@ from socdesk.domain.timer import ZERO, Act, Timer, clock_text
 from socdesk.settings import LocalConfig, load_config
 from socdesk.ui.screens.base import ViewScreen
 from socdesk.ui.screens.dialogs import ConfirmScreen, ReasonScreen
+from socdesk.ui.widgets.keyed_table import KeyedTable
 
 TICK_SECONDS = 0.5
 ROLES = frozenset(role.value for role in Role)
@@ -62,26 +63,11 @@ RUNNING_ONLY = frozenset({"next", "back", "pause", "extend", "end", "note"})
 IDLE_ONLY = frozenset({"start", "defer", "agenda"})
 
 
-class HandshakeTable(DataTable[Text]):
-    """A row-cursor table keyed by ids; keeps the cursor on the same id across refreshes."""
+class HandshakeTable(KeyedTable[int]):
+    """Rows keyed by the id of the topic or card they show; cells are plain text."""
 
-    def __init__(self, *, id: str) -> None:
-        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
-        self.keys: list[int] = []
-
-    def fill(self, rows: list[tuple[int, list[str]]]) -> None:
-        old = self.current_key
-        self.clear()
-        self.keys = [key for key, _ in rows]
-        for key, cells in rows:
-            self.add_row(*(Text(c) for c in cells), key=str(key))
-        if self.keys:
-            self.move_cursor(row=self.keys.index(old) if old in self.keys else 0, animate=False)
-
-    @property
-    def current_key(self) -> int | None:
-        row = self.cursor_row
-        return self.keys[row] if self.keys and 0 <= row < len(self.keys) else None
+    def fill_text(self, rows: list[tuple[int, list[str]]]) -> None:
+        self.fill([(key, [Text(cell) for cell in cells]) for key, cells in rows])
 
 
 class HandshakeView(ViewScreen):
@@ -350,7 +336,7 @@ class HandshakeView(ViewScreen):
         self.query_one("#hs-intake-title", Static).update(
             f"Topics for the next handshake ({len(waiting)}/{self.agenda.topic_cap}) · T submits, D defers"
         )
-        self.table("intake").fill(
+        self.table("intake").fill_text(
             [
                 (
                     t.id,
@@ -409,7 +395,7 @@ class HandshakeView(ViewScreen):
             )
         if rows != self._topic_rows:  # redrawn on every tick: touch the table only when a cell changed
             self._topic_rows = rows
-            self.table("topics").fill(rows)
+            self.table("topics").fill_text(rows)
 
     def _render_backlog(self) -> None:
         columns = self.columns
@@ -426,7 +412,7 @@ class HandshakeView(ViewScreen):
             f"{columns.backlog.name} by priority · + / − change priority"
             f" · p pulls into {columns.todo.name} ({room})"
         )
-        self.table("backlog").fill(
+        self.table("backlog").fill_text(
             [(c.id, [str(c.id), c.priority.value, c.type.value, c.title, c.assignee or ""]) for c in backlog]
         )
 
@@ -442,7 +428,7 @@ class HandshakeView(ViewScreen):
             f"{waiting} detection(s) in {review or 'review'} · a approves (→ Done) · r rejects with feedback"
             " · f feedback on any detection → tuning card"
         )
-        self.table("detections").fill(
+        self.table("detections").fill_text(
             [
                 (
                     c.id,
