@@ -18,7 +18,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import ContentSwitcher, DataTable, Markdown, Static
 
 from socdesk.domain.duty import Role
-from socdesk.domain.errors import SocdeskError, WipLimitReached
+from socdesk.domain.errors import NotFound, SocdeskError, WipLimitReached
 from socdesk.domain.handshake import (
     Agenda,
     MeetingColumns,
@@ -40,6 +40,8 @@ ROLES = frozenset(role.value for role in Role)
 BELL_AT = (0.8, 1.0)
 # Events after which the view re-reads: the meeting and its topics, the agenda, the board it works on.
 RELEVANT = frozenset({"meeting", "topic", "agenda", "card", "column", "person", "database"})
+# Between meetings the view shows topics, the agenda and the last minutes: the board does not matter.
+RELEVANT_IDLE = frozenset({"meeting", "topic", "agenda", "database"})
 BODY_OF = {
     SectionKind.KICKOFF: "hs-kickoff",
     SectionKind.TOPICS: "hs-topics",
@@ -111,6 +113,7 @@ class HandshakeView(ViewScreen):
         self._rung: set[tuple[int, int, float]] = set()
         self._joined: set[int] = set()
         self._topic_rows: list[tuple[int, list[str]]] = []
+        self._minutes_shown: tuple[int, int] | None = None
 
     # ------------------------------------------------------------------ layout
 
@@ -179,13 +182,16 @@ class HandshakeView(ViewScreen):
         self.agenda = store.get_agenda()
         if self.record is None:
             self.intake = store.list_topics()
-            meetings = store.list_meetings()
-            self.last = store.get_meeting(meetings[0].id) if meetings else None
+            try:
+                self.last = store.get_meeting()  # the latest
+            except NotFound:
+                self.last = None
         else:
             self._join(self.record)
             self.columns = meeting_columns(store.list_columns())
             self.cards = {c.id: c for c in store.list_cards()}
-        self.tick()
+        self.timer = None
+        self._redraw_clock()
         self._render_body()
         self.refresh_bindings()
 
@@ -197,6 +203,11 @@ class HandshakeView(ViewScreen):
         self._attempt(self.socdesk.store.join_meeting)
 
     def tick(self) -> None:
+        """Every half second: between meetings nothing moves (``reload`` draws the idle lines)."""
+        if self.record is not None:
+            self._redraw_clock()
+
+    def _redraw_clock(self) -> None:
         """Fold the clock at now and redraw the clock lines; ring the bell when a threshold passes."""
         record = self.record
         self.timer = record.timer(self.socdesk.store.clock.now()) if record is not None else None
@@ -355,11 +366,13 @@ class HandshakeView(ViewScreen):
         title = self.query_one("#hs-last-title", Static)
         minutes = self.query_one("#hs-minutes", Markdown)
         title.display = minutes.display = last is not None
-        if last is not None:
+        shown = (last.meeting.id, len(last.log)) if last is not None else None
+        if last is not None and shown != self._minutes_shown:  # re-rendered only when they changed
             from socdesk.minutes import render_markdown
 
             title.update(f"Minutes of handshake #{last.meeting.id}")
             minutes.update(render_markdown(last))
+        self._minutes_shown = shown
         if self.app.screen is self:
             self.table("intake").focus()
 
@@ -753,5 +766,6 @@ class HandshakeView(ViewScreen):
     # ------------------------------------------------------------------ what others change
 
     def on_store_events(self, events: list[Event]) -> None:
-        if any(event.entity in RELEVANT for event in events):
+        relevant = RELEVANT if self.record is not None else RELEVANT_IDLE
+        if any(event.entity in relevant for event in events):
             self.reload()
