@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import getpass
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import platformdirs
@@ -85,6 +85,4 @@ def load_config(path: Path | None = None) -> LocalConfig:
     if minutes_dir is not None and not isinstance(minutes_dir, str):
         raise InvalidInput(f"{where}: minutes_dir must be a path")
     config = LocalConfig(publish_command=command, bell=bell)
-    if minutes_dir:
-        config = LocalConfig(publish_command=command, bell=bell, minutes_dir=Path(minutes_dir).expanduser())
-    return config
+    return replace(config, minutes_dir=Path(minutes_dir).expanduser()) if minutes_dir else config
