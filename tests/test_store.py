@@ -628,6 +628,7 @@ def test_export_import_export_round_trips(store: Store, clock: FixedClock, tmp_p
         "handover_notes": 0,
         "meetings": 0,
         "topics": 0,
+        "retros": 0,
     }
 
 

@@ -71,8 +71,26 @@ def _load(column: Column, count: int) -> ColumnLoad:
     return ColumnLoad(column=column.name, count=count, limit=limit, state=state)
 
 
-def _median_hours(spans: list[timedelta]) -> float | None:
+def median_hours(spans: list[timedelta]) -> float | None:
     return median(span / HOUR for span in spans) if spans else None
+
+
+def ageing_cards(
+    cards: Iterable[Card], stage: dict[str, Stage], now: datetime, ageing_days: int
+) -> list[AgeingCard]:
+    """Cards in an active column for more than ``ageing_days`` since they started, oldest first."""
+    ageing = [
+        AgeingCard(
+            id=c.id,
+            title=c.title,
+            column=c.column,
+            type=c.type,
+            days=(now - (c.started_at or c.column_since)) / DAY,
+        )
+        for c in cards
+        if stage.get(c.column) is Stage.ACTIVE
+    ]
+    return sorted((a for a in ageing if a.days > ageing_days), key=lambda a: (-a.days, a.id))
 
 
 def compute_kpis(
@@ -107,18 +125,7 @@ def compute_kpis(
     lead = [c.done_at - c.created_at for c in done if c.done_at]
 
     counts = Counter(c.column for c in cards)
-    ageing = [
-        AgeingCard(
-            id=c.id,
-            title=c.title,
-            column=c.column,
-            type=c.type,
-            days=(now - (c.started_at or c.column_since)) / DAY,
-        )
-        for c in cards
-        if stage.get(c.column) is Stage.ACTIVE
-    ]
-    ageing = sorted((a for a in ageing if a.days > ageing_days), key=lambda a: (-a.days, a.id))
+    ageing = ageing_cards(cards, stage, now, ageing_days)
 
     created = Counter(c.type for c in cards if in_window(c.created_at))
     finished = Counter(c.type for c in done)
@@ -135,8 +142,8 @@ def compute_kpis(
         ageing_days=ageing_days,
         wip=tuple(_load(c, counts[c.name]) for c in board),
         throughput=throughput,
-        median_cycle_hours=_median_hours(cycle),
-        median_lead_hours=_median_hours(lead),
+        median_cycle_hours=median_hours(cycle),
+        median_lead_hours=median_hours(lead),
         ageing=tuple(ageing),
         mix=mix,
         unplanned_share=finished[WorkType.UNPLANNED] / throughput if done else None,

@@ -11,6 +11,7 @@ from pydantic import Field, model_validator
 from socdesk.domain.duty import HandoverNote, Override, Rotation
 from socdesk.domain.handshake import Agenda, LogEntry, Meeting, Topic
 from socdesk.domain.models import Card, Column, Event, Person, UtcDatetime, _Model
+from socdesk.domain.retro import Note, Retro, RetroAction, Theme, TimerEntry, Vote
 
 
 def _repeats(values: list[str] | list[int]) -> list[str]:
@@ -34,6 +35,12 @@ class Snapshot(_Model):
     meetings: tuple[Meeting, ...] = ()
     topics: tuple[Topic, ...] = ()
     meeting_log: tuple[LogEntry, ...] = ()
+    retros: tuple[Retro, ...] = ()
+    retro_themes: tuple[Theme, ...] = ()
+    retro_notes: tuple[Note, ...] = ()
+    retro_votes: tuple[Vote, ...] = ()
+    retro_actions: tuple[RetroAction, ...] = ()
+    retro_timer: tuple[TimerEntry, ...] = ()
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -82,6 +89,7 @@ class Snapshot(_Model):
         for e in self.meeting_log:
             if e.meeting_id not in meeting_ids:
                 problems.append(f"meeting_log {e.id}: unknown meeting {e.meeting_id}")
+        problems += _retro_problems(self)
         if dup := _repeats([f"{c.column}#{c.position}" for c in self.cards]):
             problems.append(f"cards: two cards share a place: {', '.join(dup)}")
         if problems:
@@ -89,12 +97,50 @@ class Snapshot(_Model):
         return self
 
 
+def _retro_problems(s: Snapshot) -> list[str]:
+    problems: list[str] = []
+    retros = {r.id: r for r in s.retros}
+    themes = {t.id: t for t in s.retro_themes}
+    notes = {n.id: n for n in s.retro_notes}
+    for name, items in (
+        ("retros", s.retros),
+        ("retro_themes", s.retro_themes),
+        ("retro_notes", s.retro_notes),
+        ("retro_votes", s.retro_votes),
+        ("retro_actions", s.retro_actions),
+        ("retro_timer", s.retro_timer),
+    ):
+        if dup := _repeats([i.id for i in items]):
+            problems.append(f"{name}: id repeated: {', '.join(dup)}")
+        for item in items:
+            retro_id = getattr(item, "retro_id", None)
+            if retro_id is not None and retro_id not in retros:
+                problems.append(f"{name} {item.id}: unknown retro {retro_id}")
+    if sum(r.open for r in s.retros) > 1:
+        problems.append("retros: more than one is open")
+    for n in s.retro_notes:
+        if n.theme_id is not None and n.theme_id not in themes:
+            problems.append(f"retro_note {n.id}: unknown theme {n.theme_id}")
+        if n.author is not None and n.retro_id in retros and retros[n.retro_id].anonymous:
+            problems.append(f"retro_note {n.id}: an anonymous retro's note has an author")
+    for v in s.retro_votes:
+        if v.note_id is not None and v.note_id not in notes:
+            problems.append(f"retro_vote {v.id}: unknown note {v.note_id}")
+        if v.theme_id is not None and v.theme_id not in themes:
+            problems.append(f"retro_vote {v.id}: unknown theme {v.theme_id}")
+    spent = Counter((v.retro_id, v.voter) for v in s.retro_votes)
+    for (retro_id, voter), count in spent.items():
+        if retro_id in retros and count > retros[retro_id].vote_budget:
+            problems.append(f"retro {retro_id}: {voter} has {count} votes, over the budget")
+    return problems
+
+
 def _shift_value(key: str, value: Any, delta: timedelta) -> Any:
     if isinstance(value, dict):
         return {k: _shift_value(k, v, delta) for k, v in value.items()}
     if isinstance(value, list):
         return [_shift_value(key, v, delta) for v in value]
-    if isinstance(value, str) and key.endswith("_date"):
+    if isinstance(value, str) and (key.endswith("_date") or key in DATE_KEYS):
         return (date.fromisoformat(value) + timedelta(days=delta.days)).isoformat()
     if isinstance(value, str) and (key == "at" or key.endswith(("_at", "_since"))):
         try:
@@ -106,6 +152,8 @@ def _shift_value(key: str, value: Any, delta: timedelta) -> Any:
 
 # Sections that move by whole weeks, so that a weekly handover or meeting keeps its weekday and hour.
 WEEKLY_SECTIONS = ("rotations", "overrides", "handover_notes", "meetings", "topics", "meeting_log")
+# Dates (a retro's period, an action's follow-up) that move by whole days with the rest.
+DATE_KEYS = ("period_from", "period_to", "due")
 
 
 def shifted(snapshot: Snapshot, delta: timedelta) -> Snapshot:

@@ -234,6 +234,96 @@ def _handshake(db: Database) -> None:
     )
 
 
+@migration("0005_retro")
+def _retro(db: Database) -> None:
+    run_script(
+        db,
+        """
+        CREATE TABLE retros (
+            id            INTEGER PRIMARY KEY AUTOINCREMENT,
+            title         TEXT NOT NULL,
+            objectives    TEXT NOT NULL DEFAULT '',
+            period_from   TEXT NOT NULL,
+            period_to     TEXT NOT NULL,
+            vote_budget   INTEGER NOT NULL CHECK (vote_budget >= 1),
+            anonymous     INTEGER NOT NULL CHECK (anonymous IN (0, 1)),
+            hide_notes    INTEGER NOT NULL CHECK (hide_notes IN (0, 1)),
+            facilitator   TEXT NOT NULL,
+            started_at    TEXT NOT NULL,
+            phase         TEXT NOT NULL,
+            closed_at     TEXT,
+            closing_notes TEXT NOT NULL DEFAULT '',
+            version       INTEGER NOT NULL DEFAULT 1
+        );
+        -- One retro is open at a time, whatever the writers do.
+        CREATE UNIQUE INDEX retros_one_open ON retros ((closed_at IS NULL)) WHERE closed_at IS NULL;
+        CREATE TABLE retro_themes (
+            id       INTEGER PRIMARY KEY AUTOINCREMENT,
+            retro_id INTEGER NOT NULL REFERENCES retros(id),
+            name     TEXT NOT NULL,
+            version  INTEGER NOT NULL DEFAULT 1
+        );
+        CREATE TABLE retro_notes (
+            id       INTEGER PRIMARY KEY AUTOINCREMENT,
+            retro_id INTEGER NOT NULL REFERENCES retros(id),
+            note_column TEXT NOT NULL CHECK (note_column IN ('well', 'not-well', 'improve')),
+            text     TEXT NOT NULL,
+            author   TEXT,
+            theme_id INTEGER REFERENCES retro_themes(id),
+            version  INTEGER NOT NULL DEFAULT 1
+        );
+        CREATE INDEX retro_notes_by_retro ON retro_notes (retro_id, id);
+        -- An anonymous retro stores no author, whatever the writer sends.
+        CREATE TRIGGER retro_notes_anonymous BEFORE INSERT ON retro_notes
+            WHEN NEW.author IS NOT NULL AND (SELECT anonymous FROM retros WHERE id = NEW.retro_id) = 1
+            BEGIN SELECT RAISE(ABORT, 'an anonymous retro stores no author'); END;
+        CREATE TRIGGER retro_notes_anonymous_update BEFORE UPDATE OF author ON retro_notes
+            WHEN NEW.author IS NOT NULL AND (SELECT anonymous FROM retros WHERE id = NEW.retro_id) = 1
+            BEGIN SELECT RAISE(ABORT, 'an anonymous retro stores no author'); END;
+        CREATE TABLE retro_votes (
+            id       INTEGER PRIMARY KEY AUTOINCREMENT,
+            retro_id INTEGER NOT NULL REFERENCES retros(id),
+            voter    TEXT NOT NULL,
+            note_id  INTEGER REFERENCES retro_notes(id),
+            theme_id INTEGER REFERENCES retro_themes(id),
+            at       TEXT NOT NULL,
+            CHECK ((note_id IS NULL) <> (theme_id IS NULL))
+        );
+        CREATE INDEX retro_votes_by_voter ON retro_votes (retro_id, voter);
+        -- The vote budget holds in the file itself, not only in the code that writes it.
+        CREATE TRIGGER retro_votes_budget BEFORE INSERT ON retro_votes
+            WHEN (SELECT count(*) FROM retro_votes WHERE retro_id = NEW.retro_id AND voter = NEW.voter)
+                 >= (SELECT vote_budget FROM retros WHERE id = NEW.retro_id)
+            BEGIN SELECT RAISE(ABORT, 'vote budget spent'); END;
+        CREATE TABLE retro_actions (
+            id         INTEGER PRIMARY KEY AUTOINCREMENT,
+            retro_id   INTEGER NOT NULL REFERENCES retros(id),
+            text       TEXT NOT NULL,
+            owner      TEXT NOT NULL,
+            due        TEXT NOT NULL,
+            type       TEXT NOT NULL,
+            card_id    INTEGER,
+            created_by TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX retro_actions_by_retro ON retro_actions (retro_id, id);
+        CREATE TABLE retro_timer (
+            id       INTEGER PRIMARY KEY AUTOINCREMENT,
+            retro_id INTEGER NOT NULL REFERENCES retros(id),
+            at       TEXT NOT NULL,
+            actor    TEXT NOT NULL,
+            phase    TEXT NOT NULL,
+            kind     TEXT NOT NULL,
+            minutes  INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TRIGGER retro_timer_never_updated BEFORE UPDATE ON retro_timer
+            BEGIN SELECT RAISE(ABORT, 'the retro timer log is append-only'); END;
+        CREATE TRIGGER retro_timer_never_deleted BEFORE DELETE ON retro_timer
+            BEGIN SELECT RAISE(ABORT, 'the retro timer log is append-only'); END;
+        """,
+    )
+
+
 def known_names() -> list[str]:
     return [name for name, _ in _ordered]
 

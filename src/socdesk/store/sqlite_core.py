@@ -7,12 +7,14 @@ The mixins share the store's connection, its one-transaction-per-intent ``_write
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
 from socdesk.domain.clock import Clock
 from socdesk.domain.duty import Roster
 from socdesk.domain.errors import Conflict
+from socdesk.domain.handshake import Agenda
 from socdesk.domain.models import Card, CardDraft, CardPatch, Column, Person
 
 
@@ -33,6 +35,7 @@ class StoreCore:
             before: dict[str, Any] | None = None,
             after: dict[str, Any] | None = None,
             meta: dict[str, Any] | None = None,
+            actor: str | None = None,
         ) -> int: ...
         def _conflict(
             self, entity: str, entity_id: object, expected: int, actual: int | None
@@ -40,6 +43,8 @@ class StoreCore:
         def _require_person(self, handle: str | None) -> None: ...
         def list_people(self) -> list[Person]: ...
         def list_cards(self) -> list[Card]: ...
+        def get_cards(self, card_ids: Iterable[int]) -> list[Card]: ...
+        def get_agenda(self) -> Agenda: ...
         def list_columns(self) -> list[Column]: ...
         def get_roster(self) -> Roster: ...
         def _card_to_change(self, card_id: int, expected_version: int | None) -> Card: ...

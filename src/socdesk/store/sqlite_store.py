@@ -29,11 +29,12 @@ from socdesk.store.feed import SqliteChangeFeed
 from socdesk.store.migrations import check_schema, migrate
 from socdesk.store.sqlite_duty import DutyTables
 from socdesk.store.sqlite_handshake import HandshakeTables
+from socdesk.store.sqlite_retro import RetroTables
 
 LOCK_WAIT_SECONDS = 60.0
 
 
-class SqliteStore(DutyTables, HandshakeTables):
+class SqliteStore(DutyTables, HandshakeTables, RetroTables):
     def __init__(self, path: Path, *, actor: str, clock: Clock | None = None, create: bool = False) -> None:
         self._path = Path(path)
         self.actor = actor
@@ -108,13 +109,15 @@ class SqliteStore(DutyTables, HandshakeTables):
         before: dict[str, Any] | None = None,
         after: dict[str, Any] | None = None,
         meta: dict[str, Any] | None = None,
+        actor: str | None = None,
     ) -> int:
+        """Append to the event log; ``actor`` stands in for this store's (an anonymous note's)."""
         cursor = self._conn.execute(
             "INSERT INTO events (at, actor, action, entity, entity_id, before, after, meta)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 rows.iso(self.clock.now()),
-                self.actor,
+                self.actor if actor is None else actor,
                 action,
                 entity,
                 str(entity_id),
@@ -213,6 +216,7 @@ class SqliteStore(DutyTables, HandshakeTables):
             meetings = sorted(self.list_meetings(), key=lambda m: m.id)
             topics = self.list_all_topics()
             meeting_log = self.list_meeting_log()
+            retro_tables = self.list_all_retro_rows()
         finally:
             self._conn.execute("COMMIT")
         return Snapshot(
@@ -228,6 +232,12 @@ class SqliteStore(DutyTables, HandshakeTables):
             meetings=tuple(meetings),
             topics=tuple(topics),
             meeting_log=tuple(meeting_log),
+            retros=tuple(retro_tables["retros"]),
+            retro_themes=tuple(retro_tables["retro_themes"]),
+            retro_notes=tuple(retro_tables["retro_notes"]),
+            retro_votes=tuple(retro_tables["retro_votes"]),
+            retro_actions=tuple(retro_tables["retro_actions"]),
+            retro_timer=tuple(retro_tables["retro_timer"]),
         )
 
     # ------------------------------------------------------------------ helpers inside a write
@@ -584,6 +594,7 @@ class SqliteStore(DutyTables, HandshakeTables):
                     "meetings",
                     "topics",
                     "team_settings",
+                    "retros",
                 )
             }
             if any(counts.values()):
@@ -634,6 +645,16 @@ class SqliteStore(DutyTables, HandshakeTables):
             )
             self._restore_duty(snapshot.rotations, snapshot.overrides, snapshot.handover_notes)
             self._restore_handshake(snapshot.agenda, snapshot.meetings, snapshot.topics, snapshot.meeting_log)
+            self._restore_retros(
+                {
+                    "retros": snapshot.retros,
+                    "retro_themes": snapshot.retro_themes,
+                    "retro_notes": snapshot.retro_notes,
+                    "retro_votes": snapshot.retro_votes,
+                    "retro_actions": snapshot.retro_actions,
+                    "retro_timer": snapshot.retro_timer,
+                }
+            )
             self._reserve_card_ids(snapshot)
             self._log(
                 "database.import",
@@ -650,5 +671,6 @@ class SqliteStore(DutyTables, HandshakeTables):
                     "handover_notes": len(snapshot.handover_notes),
                     "meetings": len(snapshot.meetings),
                     "topics": len(snapshot.topics),
+                    "retros": len(snapshot.retros),
                 },
             )
