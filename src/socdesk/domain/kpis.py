@@ -150,13 +150,13 @@ def compute_kpis(
     )
 
 
-def _span(hours: float | None) -> str:
+def span_text(hours: float | None) -> str:
     if hours is None:
         return "—"
     return f"{hours:.1f} h" if hours < 48 else f"{hours / 24:.1f} d"
 
 
-def _percent(share: float | None) -> str:
+def percent_text(share: float | None) -> str:
     return "—" if share is None else f"{share:.0%}"
 
 
@@ -172,16 +172,16 @@ def kpi_lines(k: Kpis) -> list[str]:
     ageing = ", ".join(f"#{a.id} {a.title} ({a.days:.1f} d)" for a in k.ageing)
     window = f"{k.window_days} d"
     if k.throughput:
-        mix = " · ".join(f"{m.type.value} {m.done} ({_percent(m.share)})" for m in k.mix)
+        mix = " · ".join(f"{m.type.value} {m.done} ({percent_text(m.share)})" for m in k.mix)
     else:
         mix = "nothing done"
     return [
         f"WIP: {wip or 'no limits set'}",
         f"Throughput ({window}): {_cards(k.throughput)}",
-        f"Median cycle time: {_span(k.median_cycle_hours)}",
-        f"Median lead time: {_span(k.median_lead_hours)}",
+        f"Median cycle time: {span_text(k.median_cycle_hours)}",
+        f"Median lead time: {span_text(k.median_lead_hours)}",
         f"Ageing (> {k.ageing_days} d): " + (f"{_cards(len(k.ageing))}: {ageing}" if k.ageing else "none"),
         f"Work mix (done, {window}): {mix}",
         f"Work created ({window}): " + " · ".join(f"{m.type.value} {m.created}" for m in k.mix),
-        f"Unplanned share: {_percent(k.unplanned_share)}",
+        f"Unplanned share: {percent_text(k.unplanned_share)}",
     ]

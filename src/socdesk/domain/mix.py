@@ -292,3 +292,11 @@ def compute_mix(
         columns=tuple(c.name for c in ordered),
         flow=tuple(cumulative_flow(cards, placements, ordered, days, tz, now)),
     )
+
+
+def points_text(change: float | None) -> str:
+    """A change of share in percentage points: ``+12 pts``, ``-3 pts``, ``±0 pts``; ``—`` when unknown."""
+    if change is None:
+        return "—"
+    rounded = round(change)
+    return "±0 pts" if rounded == 0 else f"{rounded:+d} pts"

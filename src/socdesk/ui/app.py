@@ -17,7 +17,6 @@ from socdesk.domain.models import Event
 from socdesk.store import Store
 from socdesk.ui.messages import StoreChanged
 from socdesk.ui.screens.board import BoardScreen
-from socdesk.ui.screens.placeholders import MixView, RetroView
 from socdesk.ui.themes import DEFAULT_THEME, load_themes, packaged_themes_dir
 from socdesk.ui.undo import UndoStack
 from socdesk.ui.widgets.board_column import ColumnView
@@ -39,12 +38,24 @@ def _handshake_view() -> Screen[None]:
     return HandshakeView()
 
 
+def _retro_view() -> Screen[None]:
+    from socdesk.ui.screens.retro import RetroView
+
+    return RetroView()
+
+
+def _mix_view() -> Screen[None]:
+    from socdesk.ui.screens.mix import MixView
+
+    return MixView()
+
+
 VIEWS: dict[str, Callable[[], Screen[None]]] = {
     "board": BoardScreen,
     "duty": _duty_view,
     "handshake": _handshake_view,
-    "retro": RetroView,
-    "mix": MixView,
+    "retro": _retro_view,
+    "mix": _mix_view,
 }
 
 
@@ -55,6 +66,8 @@ class SocdeskApp(App[int]):
         "styles/dialogs.tcss",
         "styles/duty.tcss",
         "styles/handshake.tcss",
+        "styles/mix.tcss",
+        "styles/retro.tcss",
     ]
     TITLE = "socdesk"
     MODES = dict(VIEWS)
