@@ -12,7 +12,7 @@ from __future__ import annotations
 import heapq
 import random
 import tempfile
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -20,6 +20,7 @@ from socdesk.domain import CardDraft, CardPatch, FixedClock, Person, WipLimitRea
 from socdesk.domain.duty import OverrideDraft, Role, Rotation
 from socdesk.domain.handshake import Agenda
 from socdesk.domain.models import Priority, WorkType
+from socdesk.domain.retro import ActionDraft, NoteColumn, Phase, RetroDraft, TimerKind
 from socdesk.domain.timer import Act
 from socdesk.store import Store, open_store
 
@@ -678,6 +679,92 @@ def handshake_step(store: Store, action: str) -> None:
         store.end_meeting()
 
 
+# The October retro (Friday 30 October, Grace facilitating): notes, two themes, votes and two actions,
+# one of which is done by the export. The next retro a user starts opens by reviewing them.
+RETRO_TIMELINE: list[tuple[str, str, str]] = [
+    ("2026-10-30T14:00", "grace", "start"),
+    ("2026-10-30T14:04", "grace", "phase:write"),
+    ("2026-10-30T14:04", "grace", "timer:8"),
+    (
+        "2026-10-30T14:05",
+        "alice",
+        "note:well:The credential-stuffing incident was contained in under an hour",
+    ),
+    ("2026-10-30T14:05", "farid", "note:not-well:GuardDuty went silent for two days and nobody noticed"),
+    ("2026-10-30T14:06", "dan", "note:not-well:Blocking CERT IOCs by hand every week eats a morning"),
+    ("2026-10-30T14:06", "bob", "note:improve:Alert when a log source goes quiet, not only when it is noisy"),
+    ("2026-10-30T14:07", "carol", "note:well:Handover notes at shift change were read and used"),
+    ("2026-10-30T14:08", "erin", "note:improve:Schedule the IOC import instead of pasting lists"),
+    ("2026-10-30T14:09", "hiro", "note:not-well:Too much unplanned work pulled in mid-sprint"),
+    ("2026-10-30T14:12", "grace", "phase:group"),
+    ("2026-10-30T14:13", "grace", "theme:Silent log sources:2,4"),
+    ("2026-10-30T14:14", "grace", "theme:Manual IOC handling:3,6"),
+    ("2026-10-30T14:16", "grace", "phase:vote"),
+    ("2026-10-30T14:17", "farid", "vote:note:2"),
+    ("2026-10-30T14:17", "farid", "vote:theme:1"),
+    ("2026-10-30T14:17", "dan", "vote:theme:2"),
+    ("2026-10-30T14:18", "dan", "vote:theme:2"),
+    ("2026-10-30T14:18", "bob", "vote:theme:1"),
+    ("2026-10-30T14:18", "hiro", "vote:note:7"),
+    ("2026-10-30T14:19", "erin", "vote:theme:2"),
+    ("2026-10-30T14:19", "carol", "vote:note:1"),
+    ("2026-10-30T14:21", "grace", "phase:discuss"),
+    ("2026-10-30T14:40", "grace", "phase:actions"),
+    (
+        "2026-10-30T14:42",
+        "grace",
+        "action:farid:2026-11-13:engineering:Alert on log sources silent for over 6 hours",
+    ),
+    ("2026-10-30T14:44", "grace", "action:dan:2026-11-20:engineering:Schedule the national CERT IOC import"),
+    ("2026-10-30T14:50", "grace", "close:Good energy; keep the unplanned share in view at the next retro"),
+    ("2026-11-04T10:00", "farid", "move-action:1:In Progress"),
+    ("2026-11-11T16:30", "farid", "move-action:1:Review"),
+    ("2026-11-12T11:00", "grace", "move-action:1:Done"),
+]
+
+
+def retro_step(store: Store, action: str, state: dict[str, list[int]]) -> None:
+    """One step of the sample team's October retro (notes and themes are numbered from 1)."""
+    verb, _, rest = action.partition(":")
+    if verb == "start":
+        store.start_retro(
+            RetroDraft(
+                title="October retro",
+                objectives="Fewer silent failures; less unplanned work pulled mid-sprint.",
+                period_from=date(2026, 10, 9),
+                period_to=date(2026, 10, 30),
+            )
+        )
+    elif verb == "phase":
+        store.set_retro_phase(Phase(rest))
+    elif verb == "timer":
+        store.retro_timer(TimerKind.START, minutes=int(rest))
+    elif verb == "note":
+        column, _, text = rest.partition(":")
+        state["notes"].append(store.add_note(NoteColumn(column), text).id)
+    elif verb == "theme":
+        name, _, numbers = rest.partition(":")
+        notes = [state["notes"][int(n) - 1] for n in numbers.split(",")]
+        state["themes"].append(store.add_theme(name, notes).id)
+    elif verb == "vote":
+        kind, _, number = rest.partition(":")
+        if kind == "note":
+            store.vote(note_id=state["notes"][int(number) - 1])
+        else:
+            store.vote(theme_id=state["themes"][int(number) - 1])
+    elif verb == "action":
+        owner, due, work_type, text = rest.split(":", 3)
+        action_made = store.add_retro_action(
+            ActionDraft(text=text, owner=owner, due=date.fromisoformat(due), type=WorkType(work_type))
+        )
+        state["cards"].append(action_made.card_id or 0)
+    elif verb == "close":
+        store.set_retro_phase(Phase.CLOSED, closing_notes=rest)
+    elif verb == "move-action":
+        number, _, column = rest.partition(":")
+        store.move_card(state["cards"][int(number) - 1], column, force=True, reason="retro action")
+
+
 def main() -> int:
     rng = random.Random(2291)
     start = EXPORTED_AT - timedelta(days=42)
@@ -710,6 +797,9 @@ def main() -> int:
             timeline.append((when, len(timeline), action, -1, None))
         for local, who, step in HANDSHAKE_TIMELINE:
             timeline.append((_london(local), len(timeline), step, -2, who))
+        for local, who, step in RETRO_TIMELINE:
+            timeline.append((_london(local), len(timeline), step, -3, who))
+        retro_state: dict[str, list[int]] = {"notes": [], "themes": [], "cards": []}
         heapq.heapify(timeline)
         ids: dict[int, int] = {}
         waits: dict[str, int] = {}
@@ -724,6 +814,10 @@ def main() -> int:
             if index == -2:
                 store.actor = target or "grace"
                 handshake_step(store, action)
+                continue
+            if index == -3:
+                store.actor = target or "grace"
+                retro_step(store, action, retro_state)
                 continue
             title, wtype, prio, kind, final, assignee, security, labels, _, desc = CARDS[index]
             unplanned = wtype == "unplanned"

@@ -605,6 +605,7 @@ def test_migration_0002_backfills_column_since_from_the_last_move(
         ("0002_column_since",),
         ("0003_duty",),
         ("0004_handshake",),
+        ("0005_retro",),
     ]
 
 

@@ -151,7 +151,20 @@ def _shift_value(key: str, value: Any, delta: timedelta) -> Any:
 
 
 # Sections that move by whole weeks, so that a weekly handover or meeting keeps its weekday and hour.
-WEEKLY_SECTIONS = ("rotations", "overrides", "handover_notes", "meetings", "topics", "meeting_log")
+WEEKLY_SECTIONS = (
+    "rotations",
+    "overrides",
+    "handover_notes",
+    "meetings",
+    "topics",
+    "meeting_log",
+    "retros",
+    "retro_themes",
+    "retro_notes",
+    "retro_votes",
+    "retro_actions",
+    "retro_timer",
+)
 # Dates (a retro's period, an action's follow-up) that move by whole days with the rest.
 DATE_KEYS = ("period_from", "period_to", "due")
 
