@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from socdesk.domain.mix import MixReport, compute_mix
+from socdesk.domain.mix import MixReport, compute_mix, period_bounds
 from socdesk.store import Store
 
 DEFAULT_DAYS = 28
@@ -24,9 +24,10 @@ def default_period(today: date, days: int = DEFAULT_DAYS) -> tuple[date, date]:
 def review_mix(store: Store, start: date, end: date, *, now: datetime | None = None) -> MixReport:
     moment = now or store.clock.now()
     agenda = store.get_agenda()
+    lo, hi = period_bounds(start, end, ZoneInfo(agenda.tz))
     return compute_mix(
         store.list_cards(),
-        store.card_placements(),
+        store.card_placements(since=lo, until=min(hi, moment)),
         store.list_columns(),
         start,
         end,

@@ -320,6 +320,12 @@ def _retro(db: Database) -> None:
             BEGIN SELECT RAISE(ABORT, 'the retro timer log is append-only'); END;
         CREATE TRIGGER retro_timer_never_deleted BEFORE DELETE ON retro_timer
             BEGIN SELECT RAISE(ABORT, 'the retro timer log is append-only'); END;
+        -- Where cards sat over time (cumulative flow): only card placements are indexed, by card
+        -- (each card's last place before a period) and by time (the moves in a period).
+        CREATE INDEX events_placements_by_card ON events (entity_id, at)
+            WHERE entity = 'card' AND action IN ('card.add', 'card.move', 'card.restore', 'card.delete');
+        CREATE INDEX events_placements_by_time ON events (at)
+            WHERE entity = 'card' AND action IN ('card.add', 'card.move', 'card.restore', 'card.delete');
         """,
     )
 

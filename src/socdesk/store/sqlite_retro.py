@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -53,7 +53,8 @@ M = TypeVar("M", bound=BaseModel)
 ANONYMOUS = "anonymous"
 _THEME_NAME: TypeAdapter[str] = TypeAdapter(ThemeName)
 _CLOSING: TypeAdapter[str] = TypeAdapter(ClosingNotes)
-_PLACING_ACTIONS = ("card.add", "card.move", "card.restore", "card.delete")
+# Must read exactly as the partial indexes' WHERE in migration 0005, for SQLite to use them.
+_PLACING = "entity = 'card' AND action IN ('card.add', 'card.move', 'card.restore', 'card.delete')"
 
 
 class RetroTables(StoreCore):
@@ -111,15 +112,30 @@ class RetroTables(StoreCore):
             )
         return statuses
 
-    def card_placements(self) -> list[Placement]:
-        """Where each card sat over time, from the event log (oldest first), for cumulative flow."""
-        marks = ", ".join("?" * len(_PLACING_ACTIONS))
+    def card_placements(
+        self, *, since: datetime | None = None, until: datetime | None = None
+    ) -> list[Placement]:
+        """Where cards sat over time, from the event log (in log order), for cumulative flow.
+
+        With ``since``, only what a chart from ``since`` needs: each card's last placement before it
+        and every placement after it; with ``until``, nothing from ``until`` on.
+        """
+        # The partial indexes of migration 0005 hold exactly these rows; named, since without
+        # statistics the planner would walk every event of every card instead.
+        columns = "events.id, entity_id, at, action, json_extract(after, '$.column') AS column_name"
+        lo = rows.iso(since.astimezone(UTC)) if since is not None else ""
+        hi = rows.iso(until.astimezone(UTC)) if until is not None else "9999"
         sql = (
-            "SELECT entity_id, at, action, json_extract(after, '$.column') AS column_name FROM events"
-            f" WHERE entity = 'card' AND action IN ({marks}) ORDER BY id"
+            f"SELECT {columns} FROM events JOIN ("
+            f" SELECT max(id) AS last FROM events INDEXED BY events_placements_by_card"
+            f" WHERE {_PLACING} AND at < ? GROUP BY entity_id"
+            ") ON last = events.id"
+            f" UNION ALL SELECT {columns} FROM events INDEXED BY events_placements_by_time"
+            f" WHERE {_PLACING} AND at >= ? AND at < ?"
+            " ORDER BY 1"
         )
         found = []
-        for row in self._conn.execute(sql, _PLACING_ACTIONS):
+        for row in self._conn.execute(sql, (lo, lo, hi)):
             if not str(row["entity_id"]).isdigit():
                 continue
             column = None if row["action"] == "card.delete" else row["column_name"]
