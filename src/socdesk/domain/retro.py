@@ -228,7 +228,7 @@ def phase_timer(entries: list[TimerEntry], phase: Phase, now: datetime) -> Timer
     A phase timer is a one-section timer of the shared engine (``socdesk.domain.timer``); moving to
     another phase or stopping it ends it.
     """
-    mine = [e for e in entries if e.phase is phase]
+    mine = sorted((e for e in entries if e.phase is phase), key=lambda e: (e.at, e.id))
     last_start = max((i for i, e in enumerate(mine) if e.kind is TimerKind.START), default=None)
     if last_start is None:
         return None

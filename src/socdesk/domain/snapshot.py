@@ -11,7 +11,8 @@ from pydantic import Field, model_validator
 from socdesk.domain.duty import HandoverNote, Override, Rotation
 from socdesk.domain.handshake import Agenda, LogEntry, Meeting, Topic
 from socdesk.domain.models import Card, Column, Event, Person, UtcDatetime, _Model
-from socdesk.domain.retro import Note, Retro, RetroAction, Theme, TimerEntry, Vote
+from socdesk.domain.retro import Note, Retro, RetroAction, Theme, TimerEntry, Vote, phase_timer
+from socdesk.domain.timer import TimerError
 
 
 def _repeats(values: list[str] | list[int]) -> list[str]:
@@ -121,13 +122,25 @@ def _retro_problems(s: Snapshot) -> list[str]:
     for n in s.retro_notes:
         if n.theme_id is not None and n.theme_id not in themes:
             problems.append(f"retro_note {n.id}: unknown theme {n.theme_id}")
+        elif n.theme_id is not None and themes[n.theme_id].retro_id != n.retro_id:
+            problems.append(f"retro_note {n.id}: its theme {n.theme_id} is another retro's")
         if n.author is not None and n.retro_id in retros and retros[n.retro_id].anonymous:
             problems.append(f"retro_note {n.id}: an anonymous retro's note has an author")
     for v in s.retro_votes:
-        if v.note_id is not None and v.note_id not in notes:
-            problems.append(f"retro_vote {v.id}: unknown note {v.note_id}")
-        if v.theme_id is not None and v.theme_id not in themes:
-            problems.append(f"retro_vote {v.id}: unknown theme {v.theme_id}")
+        target = notes.get(v.note_id) if v.note_id is not None else themes.get(v.theme_id or 0)
+        if target is None:
+            problems.append(f"retro_vote {v.id}: unknown note or theme")
+        elif target.retro_id != v.retro_id:
+            problems.append(f"retro_vote {v.id}: its note or theme is another retro's")
+    for retro in s.retros:
+        log = [e for e in s.retro_timer if e.retro_id == retro.id]
+        for phase in {e.phase for e in log}:
+            try:
+                phase_timer(log, phase, log[-1].at)
+            except TimerError as error:
+                problems.append(
+                    f"retro_timer of retro {retro.id}: the {phase.value} timer cannot be replayed ({error})"
+                )
     spent = Counter((v.retro_id, v.voter) for v in s.retro_votes)
     for (retro_id, voter), count in spent.items():
         if retro_id in retros and count > retros[retro_id].vote_budget:

@@ -43,7 +43,7 @@ from socdesk.domain.retro import (
     phase_timer,
     retro_label,
 )
-from socdesk.domain.timer import TimerError
+from socdesk.domain.timer import EXTEND_MAX_MINUTES, TimerError
 from socdesk.domain.validation import parse, parse_value
 from socdesk.store import retro_rows as rr
 from socdesk.store import rows
@@ -96,6 +96,8 @@ class RetroTables(StoreCore):
 
     def previous_actions(self, retro_id: int) -> list[ActionStatus]:
         """The actions of the retro before ``retro_id``, with where their cards are on the board now."""
+        if self._conn.execute("SELECT 1 FROM retros WHERE id = ?", (retro_id,)).fetchone() is None:
+            raise NotFound(f"no retro with id {retro_id}")
         row = self._conn.execute(
             "SELECT id FROM retros WHERE id < ? ORDER BY id DESC LIMIT 1", (retro_id,)
         ).fetchone()
@@ -286,6 +288,8 @@ class RetroTables(StoreCore):
                     )
             elif running is None:
                 raise InvalidInput(f"no timer runs in the {record.retro.phase.value} phase; start one first")
+            elif kind is TimerKind.EXTEND and not 1 <= minutes <= EXTEND_MAX_MINUTES:
+                raise InvalidInput(f"extend by 1 to {EXTEND_MAX_MINUTES} minutes, not {minutes}")
             entry = TimerEntry(
                 id=1,
                 retro_id=record.retro.id,
