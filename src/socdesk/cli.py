@@ -18,7 +18,9 @@ from typing import Any
 from socdesk import __version__, duty_report, textfmt
 from socdesk.domain.duty import OverrideDraft, Role, Rotation, parse_handover, parse_length, parse_moment
 from socdesk.domain.errors import InvalidInput, SocdeskError, WipLimitReached
+from socdesk.domain.mix import MixReport
 from socdesk.domain.models import CardDraft, CardPatch, Kind, Person, Priority, WorkType
+from socdesk.domain.retro import ActionDraft, NoteColumn, Phase, RetroDraft, RetroRecord
 from socdesk.domain.snapshot import Snapshot
 from socdesk.domain.validation import parse
 from socdesk.domain.wip import parse_wip_limit
@@ -623,6 +625,250 @@ def cmd_handshake_agenda_set(args: argparse.Namespace) -> int:
     return 0
 
 
+# ---------------------------------------------------------------------- retro and report
+
+
+def _whole(text: str) -> int:
+    """A whole number; its range is the domain's to check (exit 1, not 2)."""
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+
+
+def _day(text: str, flag: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInput(f"{flag} {text!r}: give a date as YYYY-MM-DD") from None
+
+
+def _dates(args: argparse.Namespace) -> tuple[date | None, date | None]:
+    """--from and --to as given (checked before the database is opened)."""
+    start = None if args.from_ is None else _day(args.from_, "--from")
+    end = None if args.to is None else _day(args.to, "--to")
+    return start, end
+
+
+def _period(store: Store, start: date | None, end: date | None) -> tuple[date, date]:
+    """A missing end is today (in the team's time zone), a missing start 28 days before the end."""
+    from socdesk.mix_review import default_period, team_zone
+
+    if end is None:
+        end = store.clock.now().astimezone(team_zone(store)).date()
+    if start is None:
+        start = default_period(end)[0]
+    return start, end
+
+
+def _note_column(text: str) -> NoteColumn:
+    try:
+        return NoteColumn(text.strip().lower())
+    except ValueError:
+        names = ", ".join(c.value for c in NoteColumn)
+        raise InvalidInput(f"unknown column {text!r}: one of {names}") from None
+
+
+def _phase(text: str) -> Phase:
+    try:
+        return Phase(text.strip().lower())
+    except ValueError:
+        names = ", ".join(p.value for p in Phase)
+        raise InvalidInput(f"unknown phase {text!r}: one of {names}") from None
+
+
+def _retro_mix(store: Store, record: RetroRecord) -> MixReport | None:
+    """The work mix of the retro's period (as of its close, once closed); None, with a warning, if none."""
+    from socdesk.mix_review import review_mix
+
+    retro = record.retro
+    try:
+        return review_mix(store, retro.period_from, retro.period_to, now=retro.closed_at)
+    except InvalidInput as error:
+        print(f"warning: the summary has no work mix: {error}", file=sys.stderr)
+        return None
+
+
+def _summary(store: Store, record: RetroRecord, form: str) -> str:
+    from socdesk import retro_summary
+
+    previous = store.previous_actions(record.retro.id)
+    mix = _retro_mix(store, record)
+    tz = store.get_agenda().tz
+    if form == "json":
+        return json.dumps(retro_summary.summary_json(record, previous, mix, tz), indent=2, ensure_ascii=False)
+    return retro_summary.render_markdown(record, previous, mix, tz)
+
+
+def _emit(text: str, output: str | None, what: str) -> None:
+    """Print ``text``, or write it to ``output`` (``-``: print) and say so on stderr."""
+    text = text if text.endswith("\n") else text + "\n"
+    if output in (None, "-"):
+        sys.stdout.write(text)
+        return
+    target = Path(output)
+    try:
+        write_atomically(target, text.encode("utf-8"))
+    except OSError as error:
+        raise InvalidInput(f"cannot write {target}: {error.strerror or error}") from None
+    print(f"{what} written to {target}", file=sys.stderr)
+
+
+def cmd_retro_start(args: argparse.Namespace) -> int:
+    from socdesk import retro_report
+
+    start, end = _dates(args)
+    store = _open(args)
+    period_from, period_to = _period(store, start, end)
+    fields: dict[str, Any] = {
+        "title": args.title,
+        "objectives": args.objectives,
+        "period_from": period_from,
+        "period_to": period_to,
+        "anonymous": args.anonymous,
+        "hide_notes": not args.show_notes,
+    }
+    if args.votes is not None:
+        fields["vote_budget"] = args.votes
+    record = store.start_retro(parse(RetroDraft, fields, "retro"))
+    if args.json:
+        _print_json(retro_report.status_json(record, store.actor, store.clock.now()))
+    else:
+        print(retro_report.started_text(record))
+    return 0
+
+
+def cmd_retro_note_add(args: argparse.Namespace) -> int:
+    from socdesk import retro_report
+
+    column = _note_column(args.column)
+    store = _open(args)
+    note = store.add_note(column, args.text)
+    if args.json:
+        _print_json(retro_report.note_json(note))
+    else:
+        print(retro_report.note_added_text(note, store.get_retro(note.retro_id)))
+    return 0
+
+
+def _vote_command(taken_back: bool) -> Handler:
+    def run(args: argparse.Namespace) -> int:
+        from socdesk import retro_report
+
+        store = _open(args)
+        target = {"theme_id": args.id} if args.theme else {"note_id": args.id}
+        vote = store.unvote(**target) if taken_back else store.vote(**target)
+        record = store.get_retro(vote.retro_id)
+        if args.json:
+            _print_json(retro_report.vote_json(vote, record, store.actor, taken_back=taken_back))
+        else:
+            print(retro_report.vote_text(vote, record, store.actor, taken_back=taken_back))
+        return 0
+
+    run.__name__ = "cmd_retro_unvote" if taken_back else "cmd_retro_vote"
+    return run
+
+
+def cmd_retro_theme_add(args: argparse.Namespace) -> int:
+    from socdesk import retro_report
+
+    store = _open(args)
+    theme = store.add_theme(args.name, args.note_ids)
+    record = store.get_retro(theme.retro_id)
+    if args.json:
+        _print_json(retro_report.theme_json(theme, record))
+    else:
+        print(retro_report.theme_added_text(theme, record))
+    return 0
+
+
+def cmd_retro_phase(args: argparse.Namespace) -> int:
+    from socdesk import retro_report
+    from socdesk.settings import load_config
+
+    phase = _phase(args.phase)
+    config = load_config() if phase is Phase.CLOSED else None  # a broken config.toml is refused first
+    store = _open(args)
+    before = store.current_retro()
+    record = store.set_retro_phase(phase, closing_notes=args.notes)
+    if before is not None and record.retro.version == before.retro.version:
+        print(f"retro {record.retro.id} is already in the {phase.value} phase")
+        return 0
+    print(retro_report.phase_text(record))
+    if config is not None:
+        _write_closed_summary(store, record, config.minutes_dir)
+    return 0
+
+
+def _write_closed_summary(store: Store, record: RetroRecord, directory: Path) -> None:
+    from socdesk.retro_summary import write_summary
+
+    markdown = _summary(store, record, "md")
+    try:
+        path = write_summary(record, markdown, directory)
+    except OSError as error:
+        print(
+            f"warning: could not write the summary to {directory}: {error.strerror or error};"
+            f" `socdesk retro summary {record.retro.id}` prints it",
+            file=sys.stderr,
+        )
+        return
+    print(f"summary written to {path}")
+
+
+def cmd_retro_action_add(args: argparse.Namespace) -> int:
+    from socdesk import retro_report
+
+    draft = parse(
+        ActionDraft,
+        {"text": args.text, "owner": args.owner, "due": _day(args.due, "--due"), "type": args.type},
+        "action",
+    )
+    store = _open(args)
+    action = store.add_retro_action(draft)
+    if args.json:
+        _print_json(retro_report.action_json(action))
+    else:
+        print(retro_report.action_added_text(action))
+    return 0
+
+
+def cmd_retro_summary(args: argparse.Namespace) -> int:
+    store = _open(args)
+    record = store.get_retro(args.retro_id)
+    _emit(_summary(store, record, args.format), args.output, f"summary of retro {record.retro.id}")
+    return 0
+
+
+def cmd_retro_status(args: argparse.Namespace) -> int:
+    from socdesk import retro_report
+
+    store = _open(args)
+    record, now = store.current_retro(), store.clock.now()
+    if args.json:
+        _print_json(retro_report.status_json(record, store.actor, now))
+    else:
+        print(retro_report.status_text(record, store.actor, now))
+    return 0
+
+
+def cmd_report_mix(args: argparse.Namespace) -> int:
+    from socdesk import mix_report
+    from socdesk.mix_review import review_mix
+
+    start, end = _dates(args)
+    store = _open(args)
+    report = review_mix(store, *_period(store, start, end))
+    if args.format == "json":
+        text = json.dumps(mix_report.mix_json(report), indent=2, ensure_ascii=False)
+    elif args.format == "md":
+        text = mix_report.mix_markdown(report)
+    else:
+        text = mix_report.mix_table(report)
+    _emit(text, None, "work mix")
+    return 0
+
+
 # ---------------------------------------------------------------------- parser
 
 
@@ -747,6 +993,8 @@ def build_parser() -> argparse.ArgumentParser:
     now.add_arguments(now_cmd)
     _duty_commands(commands, command, json_flag)
     _handshake_commands(commands, command, json_flag)
+    _retro_commands(commands, command, json_flag)
+    _report_commands(commands, command)
     return parser
 
 
@@ -858,6 +1106,113 @@ def _handshake_commands(
     ashow.add_argument("--toml", action="store_true", help="as TOML, ready to edit and set")
     aset = command(agendas, "set", cmd_handshake_agenda_set, "share an agenda from a TOML file")
     aset.add_argument("file", metavar="FILE", help="a TOML agenda, or - for standard input")
+
+
+def _period_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--from",
+        dest="from_",
+        metavar="YYYY-MM-DD",
+        help="the period's first day (default: 27 days before its last, so 28 days in all)",
+    )
+    p.add_argument(
+        "--to", metavar="YYYY-MM-DD", help="the period's last day (default: today, team time zone)"
+    )
+
+
+def _retro_commands(
+    commands: Any, command: Any, json_flag: Callable[[argparse.ArgumentParser], None]
+) -> None:
+    retro = commands.add_parser("retro", help="the team's retrospective: notes, themes, votes, actions")
+    actions = retro.add_subparsers(title="retro commands", metavar="ACTION", required=True)
+    columns = "{" + ",".join(c.value for c in NoteColumn) + "}"
+    phases = "{" + ",".join(p.value for p in Phase) + "}"
+    types = "{" + ",".join(t.value for t in WorkType) + "}"
+
+    start = command(actions, "start", cmd_retro_start, "start a retro of a period; you facilitate it")
+    start.add_argument("title", metavar="TITLE")
+    _period_flags(start)
+    start.add_argument("--votes", type=_whole, metavar="N", help="dot votes per person, 1 to 20 (default 3)")
+    start.add_argument("--anonymous", action="store_true", help="store no author with the notes")
+    start.add_argument("--objectives", metavar="TEXT", default="", help="what this retro is for")
+    start.add_argument(
+        "--show-notes",
+        action="store_true",
+        help="show notes as they are written (default: hidden from others until the group phase)",
+    )
+    json_flag(start)
+
+    note = actions.add_parser("note", help="write notes")
+    notes = note.add_subparsers(title="note commands", metavar="ACTION", required=True)
+    nadd = command(notes, "add", cmd_retro_note_add, "add a note to a column (write and group phases)")
+    nadd.add_argument("column", metavar=columns)
+    nadd.add_argument("text", metavar="TEXT")
+    json_flag(nadd)
+
+    for name, taken_back, text in (
+        ("vote", False, "put one of your votes on a note or theme (vote phase)"),
+        ("unvote", True, "take one of your votes back from a note or theme (vote phase)"),
+    ):
+        vote = command(actions, name, _vote_command(taken_back), text)
+        vote.add_argument("id", type=_positive, metavar="NOTE_ID")
+        vote.add_argument("--theme", action="store_true", help="the id is a theme's")
+        json_flag(vote)
+
+    theme = actions.add_parser("theme", help="group notes into themes")
+    themes = theme.add_subparsers(title="theme commands", metavar="ACTION", required=True)
+    tadd = command(themes, "add", cmd_retro_theme_add, "make a theme of some notes (group phase)")
+    tadd.add_argument("name", metavar="NAME")
+    tadd.add_argument("note_ids", nargs="+", type=_positive, metavar="NOTE_ID")
+    json_flag(tadd)
+
+    phase = command(
+        actions,
+        "phase",
+        cmd_retro_phase,
+        "move the retro to a phase (the facilitator); closed also writes the summary to the minutes dir",
+    )
+    phase.add_argument("phase", metavar=phases)
+    phase.add_argument("--notes", metavar="TEXT", help="the facilitator's closing notes (with closed)")
+
+    action = actions.add_parser("action", help="agree action items (each goes on the board as a card)")
+    action_commands = action.add_subparsers(title="action commands", metavar="ACTION", required=True)
+    aadd = command(
+        action_commands, "add", cmd_retro_action_add, "agree an action: a card linked to the retro (actions)"
+    )
+    aadd.add_argument("text", metavar="TEXT", help="what is to be done (the card's title)")
+    aadd.add_argument("--owner", required=True, metavar="HANDLE", help="who follows it up (a person)")
+    aadd.add_argument("--due", required=True, metavar="YYYY-MM-DD", help="when to follow it up")
+    aadd.add_argument("--type", metavar=types, default=WorkType.ENGINEERING.value)
+    json_flag(aadd)
+
+    summary = command(actions, "summary", cmd_retro_summary, "a retro's summary (default: the latest)")
+    summary.add_argument("retro_id", nargs="?", type=_positive, metavar="RETRO_ID")
+    summary.add_argument("--format", choices=["md", "json"], default="md")
+    summary.add_argument("--output", "-o", metavar="FILE")
+
+    status = command(
+        actions, "status", cmd_retro_status, "the open retro: phase, timer, counts, your votes left"
+    )
+    json_flag(status)
+
+
+def _report_commands(commands: Any, command: Any) -> None:
+    report = commands.add_parser("report", help="reports on the board's work")
+    reports = report.add_subparsers(title="report commands", metavar="REPORT", required=True)
+    mix = command(
+        reports,
+        "mix",
+        cmd_report_mix,
+        "the work mix and flow of a period (default: the 28 days ending today): created and done per"
+        " type, unplanned share against the previous period, weekly trend, ageing, cumulative flow",
+    )
+    _period_flags(mix)
+    mix.add_argument(
+        "--format",
+        choices=["table", "md", "json"],
+        default="table",
+        help="plain table (default), Markdown or JSON",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -8,8 +8,6 @@ record always gives the same minutes on every machine.
 from __future__ import annotations
 
 import math
-import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -19,14 +17,13 @@ from socdesk.domain.handshake import EntryKind, LogEntry, MeetingRecord, Topic
 from socdesk.domain.kpis import kpi_lines
 from socdesk.domain.rota import Role
 from socdesk.domain.timer import Timer
+from socdesk.markdown_text import block, cell, heading, inline
 
 DECISION_KINDS = (EntryKind.PRIORITY, EntryKind.PULL)
 DETECTION_KINDS = (EntryKind.APPROVE, EntryKind.REJECT, EntryKind.TUNING)
 NEW_CARD_KINDS = (EntryKind.TOPIC_CARD, EntryKind.TUNING)
 TUNING_TYPE = "engineering"
 """The work type the store gives every tuning card (its log entry does not record one)."""
-
-_SETEXT_UNDERLINE = re.compile(r"^\s*(=+|-+)\s*$")
 
 
 # ------------------------------------------------------------------ what both forms are built from
@@ -143,14 +140,14 @@ def render_markdown(record: MeetingRecord) -> str:
         heading += " (in progress)"
     out = [heading, "", _summary(facts)]
 
-    out += ["", "## Attendees", "", ", ".join(_inline(a) for a in record.attendees()) or "Nobody."]
+    out += ["", "## Attendees", "", ", ".join(inline(a) for a in record.attendees()) or "Nobody."]
 
     duty = _duty(record)
     out += ["", "## Duty", ""]
-    out += [f"- {label}: {_inline(name)}" for _, label, name in duty] or ["Nobody recorded."]
+    out += [f"- {label}: {inline(name)}" for _, label, name in duty] or ["Nobody recorded."]
 
     out += ["", "## KPIs", ""]
-    out += [f"- {_inline(line)}" for line in kpi_lines(meeting.kpis)]
+    out += [f"- {inline(line)}" for line in kpi_lines(meeting.kpis)]
 
     out += ["", "## Time", "", *_time_table(facts)]
 
@@ -185,7 +182,7 @@ def _summary(facts: _Facts) -> str:
         state = f"In progress at {_clock(facts.at, facts)}, {_duration(facts.duration)} so far{paused}."
     else:
         state = f"Ended {_clock(facts.at, facts)} after {_duration(facts.duration)}{paused}."
-    return f"{opening} {state} Started by {_inline(meeting.started_by)}."
+    return f"{opening} {state} Started by {inline(meeting.started_by)}."
 
 
 def _duration(seconds: int) -> str:
@@ -205,7 +202,7 @@ def _time_table(facts: _Facts) -> list[str]:
         "| --- | ---: | ---: | ---: | ---: |",
     ]
     for row in facts.rows:
-        title = _cell(row.title) + ("" if row.visited else " _(not reached)_")
+        title = cell(row.title) + ("" if row.visited else " _(not reached)_")
         extended = f"+{_duration(row.extended)}" if row.extended else ""
         lines.append(
             f"| {title} | {_duration(row.planned)} | {extended} | {_duration(row.used)} "
@@ -235,7 +232,7 @@ def _topics(facts: _Facts) -> list[str]:
         indent = " " * len(prefix)
         out.append(prefix + _topic_line(facts, topic, indent))
         if topic.outcome:
-            out.append(f"{indent}- Outcome: {_block(topic.outcome, indent + '  ')}")
+            out.append(f"{indent}- Outcome: {block(topic.outcome, indent + '  ')}")
         else:
             out.append(f"{indent}- _no outcome recorded_")
         if topic.card_id is not None:
@@ -247,30 +244,30 @@ def _topics(facts: _Facts) -> list[str]:
 
 
 def _topic_line(facts: _Facts, topic: Topic, indent: str) -> str:
-    line = f"{_block(topic.text, indent)} — raised by {_inline(topic.submitted_by)}"
+    line = f"{block(topic.text, indent)} — raised by {inline(topic.submitted_by)}"
     seconds = facts.topic_seconds(topic)
     return line + (f", discussed {_duration(seconds)}" if seconds else "")
 
 
 def _decision(entry: LogEntry) -> str:
-    card = f"#{entry.card_id} {_inline(_title(entry))}"
+    card = f"#{entry.card_id} {inline(_title(entry))}"
     if entry.kind is EntryKind.PRIORITY:
         return f"{card}: {entry.data.get('from', '?')} → {entry.data.get('to', '?')}"
-    return f"{card} pulled into {_inline(str(entry.data.get('to', '?')))}"
+    return f"{card} pulled into {inline(str(entry.data.get('to', '?')))}"
 
 
 def _detection(entry: LogEntry) -> str:
-    card = f"#{entry.card_id} {_inline(_title(entry))}"
-    who = _inline(entry.actor)
+    card = f"#{entry.card_id} {inline(_title(entry))}"
+    who = inline(entry.actor)
     if entry.kind is EntryKind.APPROVE:
         return f"{card} approved by {who}"
     if entry.kind is EntryKind.REJECT:
-        return f"{card} sent back by {who}: {_block(entry.text, '  ')}"
-    return f"{card} — created from {who}'s feedback: {_block(entry.text, '  ')}"
+        return f"{card} sent back by {who}: {block(entry.text, '  ')}"
+    return f"{card} — created from {who}'s feedback: {block(entry.text, '  ')}"
 
 
 def _new_card(entry: LogEntry) -> str:
-    card = f"#{entry.card_id} {_inline(_title(entry))}"
+    card = f"#{entry.card_id} {inline(_title(entry))}"
     if entry.kind is EntryKind.TOPIC_CARD:
         return f"{card} — {entry.data.get('type', '?')}, from topic #{entry.topic_id}"
     return f"{card} — {entry.data.get('type', TUNING_TYPE)}, tuning of #{entry.data.get('tunes')}"
@@ -287,47 +284,10 @@ def _notes(record: MeetingRecord) -> list[str]:
     out = ["", "## Notes"]
     order = sorted({e.section for e in notes}, key=lambda s: -1 if s is None else s)
     for section in order:
-        out += ["", f"### {_heading(_section_title(record, section))}", ""]
+        out += ["", f"### {heading(_section_title(record, section))}", ""]
         for note in (e for e in notes if e.section == section):
-            out.append(f"- {note.at:%H:%M} {_inline(note.actor)}: {_block(note.text, '  ')}")
+            out.append(f"- {note.at:%H:%M} {inline(note.actor)}: {block(note.text, '  ')}")
     return out
-
-
-# ------------------------------------------------------------------ escaping user text
-
-
-def _clean(text: str) -> str:
-    """Drop control characters but newlines and tabs (a note is not validated for them)."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")
-
-
-def _line(line: str) -> str:
-    """One line of user text that cannot become a heading, a quote or a heading's underline."""
-    line = line.rstrip()
-    stripped = line.lstrip(" ")
-    if stripped.startswith(("#", ">")) or _SETEXT_UNDERLINE.match(stripped):
-        return f"{line[: len(line) - len(stripped)]}\\{stripped}"
-    return line
-
-
-def _inline(text: str) -> str:
-    """User text on one line (newlines become spaces)."""
-    return _line(" ".join(_clean(text).split("\n")).strip())
-
-
-def _block(text: str, indent: str) -> str:
-    """User text that may span lines, continued under a list item at ``indent``."""
-    lines = [_line(line) for line in _clean(text).strip().split("\n")]
-    return "\n".join(lines[:1] + [f"{indent}{line}" if line else "" for line in lines[1:]])
-
-
-def _cell(text: str) -> str:
-    return _inline(text).replace("|", "\\|")
-
-
-def _heading(text: str) -> str:
-    return " ".join(_clean(text).split()).replace("#", "\\#")
 
 
 # ------------------------------------------------------------------ JSON

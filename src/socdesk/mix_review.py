@@ -27,7 +27,7 @@ def review_mix(store: Store, start: date, end: date, *, now: datetime | None = N
     lo, hi = period_bounds(start, end, ZoneInfo(agenda.tz))
     return compute_mix(
         store.list_cards(),
-        store.card_placements(since=lo, until=min(hi, moment)),
+        store.card_placements(since=lo, until=hi),
         store.list_columns(),
         start,
         end,

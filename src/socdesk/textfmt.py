@@ -9,13 +9,22 @@ from socdesk.domain.describe import describe_event
 from socdesk.domain.models import Card, Column, Event
 
 
-def table(headers: Sequence[str], body: Sequence[Sequence[str]]) -> str:
+def table(
+    headers: Sequence[str], body: Sequence[Sequence[str]], *, numeric: frozenset[int] = frozenset()
+) -> str:
+    """Columns two spaces apart; ``numeric`` columns align to the right."""
     widths = [len(h) for h in headers]
     for row in body:
         widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=True)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in body]
-    return "\n".join(lines)
+
+    def line(cells: Sequence[str]) -> str:
+        padded = [
+            cell.rjust(w) if i in numeric else cell.ljust(w)
+            for i, (cell, w) in enumerate(zip(cells, widths, strict=True))
+        ]
+        return "  ".join(padded).rstrip()
+
+    return "\n".join([line(headers), *(line(row) for row in body)])
 
 
 def when(moment: datetime | None) -> str:

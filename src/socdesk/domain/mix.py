@@ -111,8 +111,15 @@ class MixReport(_Model):
         return (self.unplanned_share - self.previous_unplanned_share) * 100
 
     @property
+    def elapsed_days(self) -> int:
+        """Days of the period up to today (all of them once it is over; at least one)."""
+        today = self.at.astimezone(ZoneInfo(self.tz)).date()
+        return min(max((min(self.period_to, today) - self.period_from).days + 1, 1), self.days)
+
+    @property
     def throughput_per_week(self) -> float:
-        return self.done / (self.days / 7)
+        """Cards done per week of the period so far."""
+        return self.done / (self.elapsed_days / 7)
 
     def type(self, work_type: WorkType) -> TypeFlow:
         return next(t for t in self.types if t.type is work_type)
@@ -182,8 +189,8 @@ def cumulative_flow(
     flow = []
     i = 0
     for day in days:
-        cutoff = min(datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz), now)
-        while i < len(moves) and moves[i].at < cutoff:
+        day_end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)
+        while i < len(moves) and moves[i].at < day_end and moves[i].at <= now:
             move = moves[i]
             old = where.get(move.card_id)
             if old is not None:
@@ -259,8 +266,10 @@ def compute_mix(
             )
         )
 
+    # Unplanned work that came in or was finished in the period: the candidates to plan next time.
     unplanned = sorted(
-        (c for c in created if c.type is WorkType.UNPLANNED), key=lambda c: (c.created_at, c.id)
+        {c.id: c for c in [*created, *done] if c.type is WorkType.UNPLANNED}.values(),
+        key=lambda c: (c.created_at, c.id),
     )
     today = now.astimezone(tz).date()
     last_day = min(end, today)
@@ -292,11 +301,3 @@ def compute_mix(
         columns=tuple(c.name for c in ordered),
         flow=tuple(cumulative_flow(cards, placements, ordered, days, tz, now)),
     )
-
-
-def points_text(change: float | None) -> str:
-    """A change of share in percentage points: ``+12 pts``, ``-3 pts``, ``±0 pts``; ``—`` when unknown."""
-    if change is None:
-        return "—"
-    rounded = round(change)
-    return "±0 pts" if rounded == 0 else f"{rounded:+d} pts"

@@ -14,6 +14,7 @@ from typing import Annotated, Self
 
 from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
+from socdesk.domain.mix import PERIOD_MAX_DAYS
 from socdesk.domain.models import (
     Card,
     Handle,
@@ -125,8 +126,8 @@ class RetroDraft(_Model):
     def _period_in_order(self) -> Self:
         if self.period_to < self.period_from:
             raise ValueError(f"the period ends ({self.period_to}) before it starts ({self.period_from})")
-        if self.period_to - self.period_from > timedelta(days=366):
-            raise ValueError("the period covers at most a year")
+        if (self.period_to - self.period_from).days + 1 > PERIOD_MAX_DAYS:
+            raise ValueError(f"the period covers at most {PERIOD_MAX_DAYS} days")
         return self
 
 

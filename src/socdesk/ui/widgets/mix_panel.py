@@ -16,9 +16,9 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Sparkline, Static
 from textual_plotext import PlotextPlot
 
-from socdesk.domain.kpis import percent_text, span_text
-from socdesk.domain.mix import MixReport, points_text
+from socdesk.domain.mix import MixReport
 from socdesk.domain.models import WorkType
+from socdesk.mix_report import hours, percent, points
 
 COLUMN_COLOURS = ("primary", "secondary", "accent", "warning", "success")
 
@@ -52,7 +52,10 @@ class MixPanel(Vertical):
             yield PlotextPlot(classes="mix-cfd")
             with Horizontal(classes="mix-lists"):
                 with Vertical():
-                    yield Static("Unplanned work (candidates to plan)", classes="section-title")
+                    yield Static(
+                        "Unplanned work that came in or was finished (candidates to plan)",
+                        classes="section-title",
+                    )
                     yield DataTable[Text](
                         classes="mix-unplanned-cards", cursor_type="row", zebra_stripes=True
                     )
@@ -77,15 +80,15 @@ class MixPanel(Vertical):
         )
         self._types(report)
         self.query_one(".mix-unplanned", Static).update(
-            f"Unplanned share of work done: {percent_text(report.unplanned_share)}"
-            f"  (before: {percent_text(report.previous_unplanned_share)}, "
-            f"{points_text(report.unplanned_change)})"
+            f"Unplanned share of work done: {percent(report.unplanned_share)}"
+            f"  (before: {percent(report.previous_unplanned_share)}, "
+            f"{points(report.unplanned_change)})"
         )
         self.query_one(".mix-flow-figures", Static).update(
             f"Done {report.done} · created {report.created} · "
             f"{report.throughput_per_week:.1f} done per week\n"
-            f"Median cycle {span_text(report.median_cycle_hours)} · "
-            f"lead {span_text(report.median_lead_hours)}"
+            f"Median cycle {hours(report.median_cycle_hours)} · "
+            f"lead {hours(report.median_lead_hours)}"
         )
         spark = self.query_one(".mix-throughput", Sparkline)
         spark.data = [float(w.throughput) for w in report.weeks]
@@ -103,10 +106,10 @@ class MixPanel(Vertical):
                 Text(row.type.value, style=f"bold {self._type_hex(row.type)}"),
                 Text(str(row.created), justify="right"),
                 Text(str(row.done), justify="right"),
-                Text(percent_text(row.done_share), justify="right"),
-                Text(percent_text(row.created_share), justify="right"),
-                Text(span_text(row.median_cycle_hours), justify="right"),
-                Text(span_text(row.median_lead_hours), justify="right"),
+                Text(percent(row.done_share), justify="right"),
+                Text(percent(row.created_share), justify="right"),
+                Text(hours(row.median_cycle_hours), justify="right"),
+                Text(hours(row.median_lead_hours), justify="right"),
             )
         table.add_row(
             Text("all", style="bold"),
@@ -114,8 +117,8 @@ class MixPanel(Vertical):
             Text(str(report.done), justify="right"),
             Text(""),
             Text(""),
-            Text(span_text(report.median_cycle_hours), justify="right"),
-            Text(span_text(report.median_lead_hours), justify="right"),
+            Text(hours(report.median_cycle_hours), justify="right"),
+            Text(hours(report.median_lead_hours), justify="right"),
         )
 
     def _type_hex(self, work_type: WorkType) -> str:
