@@ -1,4 +1,4 @@
-"""Writing files others may be reading: exports, iCalendar, minutes."""
+"""Writing files others may be reading: exports, iCalendar, minutes, retro summaries."""
 
 from __future__ import annotations
 
@@ -17,3 +17,11 @@ def write_atomically(target: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_text_into(directory: Path, name: str, text: str) -> Path:
+    """Write ``text`` atomically as ``directory/name`` (the directory made if missing); return the path."""
+    directory.mkdir(parents=True, exist_ok=True)
+    target = directory / name
+    write_atomically(target, text.encode("utf-8"))
+    return target

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from socdesk.domain.handshake import MeetingRecord
-from socdesk.files import write_atomically
+from socdesk.files import write_text_into
 from socdesk.minutes import render_markdown
 from socdesk.settings import LocalConfig
 from socdesk.store import Store
@@ -50,10 +50,7 @@ def minutes_filename(record: MeetingRecord) -> str:
 
 def write_minutes(directory: Path, record: MeetingRecord, markdown: str) -> Path:
     """Write into ``directory`` (made if missing) under the meeting's file name; returns the path."""
-    directory.mkdir(parents=True, exist_ok=True)
-    target = directory / minutes_filename(record)
-    write_atomically(target, markdown.encode("utf-8"))
-    return target
+    return write_text_into(directory, minutes_filename(record), markdown)
 
 
 def publish(command: str, markdown: str, *, timeout: float = PUBLISH_TIMEOUT_SECONDS) -> Published:

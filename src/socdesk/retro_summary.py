@@ -24,7 +24,7 @@ from socdesk.domain.retro import (
     RetroRecord,
     ThemeView,
 )
-from socdesk.files import write_atomically
+from socdesk.files import write_text_into
 from socdesk.markdown_text import block, cell, heading, inline
 from socdesk.mix_report import (
     mix_markdown_table,
@@ -67,10 +67,7 @@ def summary_filename(record: RetroRecord) -> str:
 
 def write_summary(record: RetroRecord, markdown: str, directory: Path) -> Path:
     """Write into ``directory`` (made if missing) under the retro's file name; returns the path."""
-    directory.mkdir(parents=True, exist_ok=True)
-    target = directory / summary_filename(record)
-    write_atomically(target, markdown.encode("utf-8"))
-    return target
+    return write_text_into(directory, summary_filename(record), markdown)
 
 
 # ------------------------------------------------------------------ Markdown
