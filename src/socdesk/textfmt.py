@@ -27,6 +27,11 @@ def table(
     return "\n".join([line(headers), *(line(row) for row in body)])
 
 
+def plural(count: int, word: str) -> str:
+    """``1 note``, ``3 notes``."""
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
 def when(moment: datetime | None) -> str:
     return "-" if moment is None else moment.strftime("%Y-%m-%d %H:%M")
 

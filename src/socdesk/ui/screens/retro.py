@@ -42,6 +42,7 @@ from socdesk.domain.retro import (
 from socdesk.domain.timer import ZERO, Timer, clock_text
 from socdesk.mix_review import default_period, review_mix
 from socdesk.settings import LocalConfig, load_config
+from socdesk.textfmt import plural
 from socdesk.ui.screens.base import ViewScreen
 from socdesk.ui.widgets.keyed_table import KeyedTable
 from socdesk.ui.widgets.mix_panel import MixPanel
@@ -71,7 +72,7 @@ class RetroView(ViewScreen):
         Binding("n", "note", "Note", id="retro.note"),
         Binding("x", "delete_note", "Take back", id="retro.delete"),
         Binding("g", "group", "Theme…", id="retro.group"),
-        Binding("G", "ungroup", "Unthemed", id="retro.ungroup"),
+        Binding("G", "ungroup", "Unthemed", id="retro.ungroup", show=False),
         Binding("v", "vote", "Vote", id="retro.vote"),
         Binding("u", "unvote", "Unvote", id="retro.unvote"),
         Binding("a", "action", "Action…", id="retro.action"),
@@ -79,7 +80,7 @@ class RetroView(ViewScreen):
         Binding("B", "phase(-1)", "Back", id="retro.back"),
         Binding("T", "timer", "Timer…", id="retro.timer"),
         Binding("space", "pause", "Pause", id="retro.pause"),
-        Binding("E", f"extend({EXTEND_MINUTES})", f"+{EXTEND_MINUTES} min", id="retro.extend"),
+        Binding("E", f"extend({EXTEND_MINUTES})", f"+{EXTEND_MINUTES} min", id="retro.extend", show=False),
         Binding("C", "close", "Close", id="retro.close"),
         Binding("left", "column(-1)", "Column left", show=False),
         Binding("right", "column(1)", "Column right", show=False),
@@ -125,7 +126,8 @@ class RetroView(ViewScreen):
                         yield NoteList(id="themes", classes="notes")
                 with Vertical(id="retro-discuss"):
                     yield Static(
-                        "Most votes first: themes with their notes, then notes in no theme.", classes="hint"
+                        "Most votes first: themes (with their notes) and notes in no theme, in one order.",
+                        classes="hint",
                     )
                     yield NoteList(id="discussion", classes="notes")
                 with Vertical(id="retro-actions"):
@@ -200,7 +202,7 @@ class RetroView(ViewScreen):
         elif phase in BOARD_PHASES:
             switcher.current = "retro-board"
             self._render_board(record)
-            if not isinstance(self.focused, NoteList):
+            if not self._board_focused():
                 self.query_one("#notes-well", NoteList).focus()
         elif phase is Phase.DISCUSS:
             switcher.current = "retro-discuss"
@@ -208,7 +210,19 @@ class RetroView(ViewScreen):
             self.query_one("#discussion", NoteList).focus()
         else:
             switcher.current = "retro-actions"
+            self.query_one("#actions", KeyedTable).focus()
         self._render_actions(record)
+
+    def _board_focused(self) -> bool:
+        """Whether the focus is on a visible list of the board (three columns, themes)."""
+        focused = self.focused
+        board = self.query_one("#retro-board")
+        return (
+            isinstance(focused, NoteList)
+            and board in focused.ancestors
+            and isinstance(focused.parent, Vertical)
+            and focused.parent.display
+        )
 
     def _render_head(self) -> None:
         record = self.record
@@ -247,17 +261,17 @@ class RetroView(ViewScreen):
         if retro.phase in (Phase.OBJECTIVES, Phase.WRITE):
             hidden = sum(1 for n in notes if n.hidden)
             others = f"; {hidden} by others, hidden until the group phase" if hidden else ""
-            return f"{len(notes)} notes: {mine} yours{others}."
+            return f"{plural(len(notes), 'note')}: {mine} yours{others}."
         if retro.phase is Phase.VOTE:
             left = record.votes_left(self.viewer)
             return (
                 f"You have {left} of {retro.vote_budget} votes left. "
                 "v votes for the selected note or theme, u takes one back."
             )
-        counts = f"{len(notes)} notes, {len(record.themes)} themes"
+        counts = f"{plural(len(notes), 'note')}, {plural(len(record.themes), 'theme')}"
         if retro.phase is Phase.GROUP:
             return f"{counts}. g puts the selected note into a theme (a new name makes one)."
-        return f"{counts}, {len(record.votes)} votes, {len(record.actions)} actions."
+        return f"{counts}, {plural(len(record.votes), 'vote')}, {plural(len(record.actions), 'action')}."
 
     def _redraw_clock(self) -> None:
         record = self.record
@@ -279,7 +293,8 @@ class RetroView(ViewScreen):
         summary = self.query_one("#retro-summary", Markdown)
         shown = self.record if self.record is not None else self.last
         if self.record is None:
-            hint.update("No retro is open. s starts one (you facilitate it).")
+            closed = " The last one's summary:" if self.last is not None else ""
+            hint.update(f"No retro is open. s starts one (you facilitate it).{closed}")
         else:
             hint.update("This retro is closed. Its summary:")
         if shown is None:
@@ -377,31 +392,31 @@ class RetroView(ViewScreen):
 
     @staticmethod
     def _theme_text(view: ThemeView, *, votes: bool) -> Text:
-        count = f"{len(view.notes)} note" + ("s" if len(view.notes) != 1 else "")
+        count = plural(len(view.notes), "note")
         dots = f"[{view.votes}{'*' * view.my_votes}] " if votes and view.votes else ""
-        total = f" · {view.total} votes in all" if votes else ""
+        total = f" · {plural(view.total, 'vote')} in all" if votes else ""
         return Text(f"{dots}{view.theme.name} ({count}{total})")
 
     def _render_discussion(self, record: RetroRecord) -> None:
+        """Themes (with their notes) and notes in no theme, in one list: most votes first."""
         mine = frozenset(self.mine)
-        entries: list[tuple[str, Text | str]] = []
+        ranked: list[tuple[int, int, str, str]] = []
         for theme in record.theme_views(self.viewer, mine):
-            lines = [
-                f"{theme.total:>3} ▸ {theme.theme.name}"
-                + (f"  (theme itself: {theme.votes})" if theme.votes else "")
-            ]
+            own = f"  (theme itself: {theme.votes})" if theme.votes else ""
+            lines = [f"{theme.total:>3} ▸ {theme.theme.name}{own}"]
             lines += [f"      {n.votes:>2}  {n.note.column.heading}: {n.text}" for n in theme.notes]
-            entries.append((f"theme:{theme.theme.id}", "\n".join(lines)))
+            ranked.append((-theme.total, 0, f"theme:{theme.theme.id}", "\n".join(lines)))
         for note in record.ungrouped(self.viewer, mine):
-            entries.append(
-                (f"note:{note.note.id}", f"{note.votes:>3}   {note.note.column.heading}: {note.text}")
-            )
-        self.query_one("#discussion", NoteList).fill(entries)
+            text = f"{note.votes:>3}   {note.note.column.heading}: {note.text}"
+            ranked.append((-note.votes, 1, f"note:{note.note.id}", text))
+        # Stable: ties keep themes before loose notes, each in their own order.
+        ranked.sort(key=lambda r: (r[0], r[1]))
+        self.query_one("#discussion", NoteList).fill([(key, text) for _, _, key, text in ranked])
 
     def _render_actions(self, record: RetroRecord) -> None:
         hint = self.query_one("#retro-actions-hint", Static)
         hint.update(
-            f"{len(record.actions)} actions agreed. a adds one: it becomes a card on the board, "
+            f"{plural(len(record.actions), 'action')} agreed. a adds one: it becomes a card on the board, "
             "assigned to its owner and labelled with this retro."
         )
         self.query_one("#actions", KeyedTable).fill(
@@ -432,6 +447,8 @@ class RetroView(ViewScreen):
             return False
         if action in FACILITATOR_ACTIONS and not self.facilitating:
             return False
+        if action == "delete_note" and self.record is not None and self.record.retro.anonymous:
+            return False  # nobody is the author of an anonymous note
         if action in PHASE_ACTIONS:
             return phase in PHASE_ACTIONS[action]
         if action in ("pause", "extend"):
@@ -657,6 +674,8 @@ class RetroView(ViewScreen):
     # ------------------------------------------------------------------ what others change
 
     def on_store_events(self, events: list[Event]) -> None:
+        if self.phase is Phase.OBJECTIVES and any(e.entity == "card" for e in events):
+            self._mix_for = None  # the period's mix moved with the board
         if any(e.entity == "retro" for e in events) or (
             any(e.entity == "card" for e in events) and self.phase in (Phase.OBJECTIVES, Phase.ACTIONS)
         ):

@@ -28,6 +28,28 @@ def _parse_date(text: str, what: str) -> date:
         raise ValueError(f"{what}: not a date (YYYY-MM-DD): {text!r}") from None
 
 
+RETRO_LABELS = {
+    "vote_budget": "votes per person",
+    "period_from": "from",
+    "period_to": "to",
+    "objectives": "objectives",
+    "title": "title",
+}
+ACTION_LABELS = {
+    "text": "what will be done",
+    "owner": "owner",
+    "due": "follow-up date",
+    "type": "kind of work",
+}
+
+
+def _labelled(message: str, labels: dict[str, str]) -> str:
+    """A validation message with the form's labels instead of field names."""
+    for field, label in labels.items():
+        message = message.replace(f"{field}: ", f"{label.capitalize()}: ")
+    return message.replace("Input should be", "should be")
+
+
 class RetroForm(ModalScreen[RetroDraft | None]):
     """Start a retro: title, objectives, the period it covers, the vote budget, anonymity, hiding."""
 
@@ -78,7 +100,7 @@ class RetroForm(ModalScreen[RetroDraft | None]):
             }
             self.dismiss(RetroDraft.model_validate(data))
         except ValidationError as error:
-            self._error(describe(error, "retro"))
+            self._error(_labelled(describe(error, "retro"), RETRO_LABELS))
         except ValueError as error:
             self._error(str(error))
 
@@ -103,7 +125,7 @@ class NoteForm(ModalScreen[tuple[NoteColumn, str] | None]):
             yield Static(f"A note ({who})", classes="dialog-title")
             with RadioSet(id="column"):
                 for column in NoteColumn:
-                    yield RadioButton(column.heading, value=column is self.column, id=f"col-{column.value}")
+                    yield RadioButton(column.heading, id=f"col-{column.value}")
             yield Input(id="text", max_length=500, placeholder="what happened, briefly")
             yield Static("", classes="field-error", id="note-error")
             with Horizontal(classes="dialog-buttons"):
@@ -112,6 +134,10 @@ class NoteForm(ModalScreen[tuple[NoteColumn, str] | None]):
 
     def on_mount(self) -> None:
         self.query_one("#text", Input).focus()
+        # Pressed once mounted, so that the set's keyboard cursor starts on the offered column too.
+        self.call_after_refresh(
+            setattr, self.query_one(f"#col-{self.column.value}", RadioButton), "value", True
+        )
 
     @on(Input.Submitted, "#text")
     @on(Button.Pressed, "#save")
@@ -180,7 +206,9 @@ class ActionForm(ModalScreen[ActionDraft | None]):
                 }
             )
         except ValidationError as error:
-            self.query_one("#action-error", Static).update(describe(error, "action"))
+            self.query_one("#action-error", Static).update(
+                _labelled(describe(error, "action"), ACTION_LABELS)
+            )
             return
         except ValueError as error:
             self.query_one("#action-error", Static).update(str(error))

@@ -80,9 +80,9 @@ class MixPanel(Vertical):
         )
         self._types(report)
         self.query_one(".mix-unplanned", Static).update(
-            f"Unplanned share of work done: {percent(report.unplanned_share)}"
-            f"  (before: {percent(report.previous_unplanned_share)}, "
-            f"{points(report.unplanned_change)})"
+            f"Unplanned share of work done: {percent(report.unplanned_share)}\n"
+            f"the period before: {percent(report.previous_unplanned_share)} "
+            f"({points(report.unplanned_change)})"
         )
         self.query_one(".mix-flow-figures", Static).update(
             f"Done {report.done} · created {report.created} · "
@@ -112,7 +112,7 @@ class MixPanel(Vertical):
                 Text(hours(row.median_lead_hours), justify="right"),
             )
         table.add_row(
-            Text("all", style="bold"),
+            Text("total", style="bold"),
             Text(str(report.created), justify="right"),
             Text(str(report.done), justify="right"),
             Text(""),
