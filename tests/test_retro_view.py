@@ -231,7 +231,15 @@ def assert_types_match(shown_rows: list[list[str]], report: MixReport) -> None:
         )
         for r in report.types
     ] + [
-        ("total", report.created, report.done, None, None, report.median_cycle_hours, report.median_lead_hours)
+        (
+            "total",
+            report.created,
+            report.done,
+            None,
+            None,
+            report.median_cycle_hours,
+            report.median_lead_hours,
+        )
     ]
     assert [row[0] for row in shown_rows] == [e[0] for e in expected]
     for row, (name, created, done, done_share, created_share, cycle, lead) in zip(
