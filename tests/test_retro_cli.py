@@ -736,3 +736,23 @@ def test_every_retro_period_the_store_accepts_has_a_work_mix(store: Store) -> No
     record = store.start_retro(longest)
     report = review_mix(store, record.retro.period_from, record.retro.period_to)
     assert report.days == 366
+
+
+def test_the_log_tells_retro_events_in_words_without_a_hidden_notes_text(sd: Any) -> None:
+    ok(sd("retro", "start", "March retro"))
+    ok(sd("retro", "phase", "write"))
+    ok(sd("retro", "note", "add", "not-well", "The pager woke the wrong person", user="bob"))
+    log = ok(sd("log", "--limit", "3")).out
+    assert "started retro 1 “March retro”" in log
+    assert "moved retro 1 to the write phase" in log
+    assert "added a note to retro 1" in log
+    assert "pager" not in log
+    ok(sd("retro", "phase", "group"))
+    ok(sd("retro", "theme", "add", "Paging", "1"))
+    ok(sd("retro", "phase", "vote"))
+    ok(sd("retro", "vote", "1", user="bob"))
+    ok(sd("retro", "unvote", "1", user="bob"))
+    log = ok(sd("log", "--limit", "5")).out
+    assert "made theme “Paging” in retro 1" in log
+    assert "voted for note #1 in retro 1" in log
+    assert "took back a vote from note #1 in retro 1" in log

@@ -37,6 +37,22 @@ def describe_event(event: Event) -> str:
             text = f"set the WIP limit of {event.entity_id}: {old or 'none'} → {new or 'none'}"
         case "person.add":
             text = f"added person {event.entity_id} ({after and after.get('name')})"
+        case "retro.start":
+            text = f"started retro {event.entity_id} “{after and after.get('title')}”"
+        case "retro.phase":
+            text = f"moved retro {event.entity_id} to the {after and after.get('phase')} phase"
+        case "retro.note.add":
+            text = f"added a note to retro {event.entity_id}"  # not its text: it may be hidden still
+        case "retro.vote" | "retro.unvote":
+            verb = "voted for" if event.action == "retro.vote" else "took back a vote from"
+            text = f"{verb} {meta.get('on', 'an item')} in retro {event.entity_id}"
+        case "retro.theme.add":
+            text = f"made theme “{after and after.get('name')}” in retro {event.entity_id}"
+        case "retro.action.add":
+            text = (
+                f"agreed action “{after and after.get('text')}” ({after and after.get('owner')}) "
+                f"in retro {event.entity_id}"
+            )
         case "database.import":
             counts = ", ".join(f"{meta.get(k, 0)} {k}" for k in ("cards", "people", "events"))
             text = f"imported {counts}"
