@@ -13,16 +13,32 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from socdesk.domain.clock import Clock
     from socdesk.store.base import ChangeFeed, Store
-    from socdesk.store.errors import StoreBusy, StoreUnavailable
+    from socdesk.store.errors import StoreBusy, StoreReadOnly, StoreUnavailable
 
-_HOMES = {"ChangeFeed": "base", "Store": "base", "StoreBusy": "errors", "StoreUnavailable": "errors"}
+_HOMES = {
+    "ChangeFeed": "base",
+    "Store": "base",
+    "StoreBusy": "errors",
+    "StoreReadOnly": "errors",
+    "StoreUnavailable": "errors",
+}
 
 
-def open_store(path: Path, *, actor: str, clock: Clock | None = None, create: bool = False) -> Store:
-    """Open (and, with ``create``, create or upgrade) the database at ``path``."""
+def open_store(
+    path: Path,
+    *,
+    actor: str,
+    clock: Clock | None = None,
+    create: bool = False,
+    read_only: bool = False,
+) -> Store:
+    """Open (and, with ``create``, create or upgrade) the database at ``path``.
+
+    ``read_only`` refuses every write (``StoreReadOnly``), for consoles that only show: a wallboard.
+    """
     from socdesk.store.sqlite_store import SqliteStore
 
-    return SqliteStore(path, actor=actor, clock=clock, create=create)
+    return SqliteStore(path, actor=actor, clock=clock, create=create, read_only=read_only)
 
 
 def __getattr__(name: str) -> Any:
@@ -32,4 +48,4 @@ def __getattr__(name: str) -> Any:
     return getattr(import_module(f"socdesk.store.{home}"), name)
 
 
-__all__ = ["ChangeFeed", "Store", "StoreBusy", "StoreUnavailable", "open_store"]
+__all__ = ["ChangeFeed", "Store", "StoreBusy", "StoreReadOnly", "StoreUnavailable", "open_store"]

@@ -69,6 +69,8 @@ class Store(Protocol):
 
     actor: str
     clock: Clock
+    read_only: bool
+    """Every write is refused (``StoreReadOnly``): a wallboard shows, it never changes anything."""
 
     @property
     def location(self) -> Path: ...

@@ -11,3 +11,7 @@ class StoreUnavailable(SocdeskError):
 
 class StoreBusy(SocdeskError):
     """Another writer held the database for longer than we are prepared to wait."""
+
+
+class StoreReadOnly(SocdeskError):
+    """The store was opened read-only (a wallboard): every write is refused before it starts."""

@@ -24,7 +24,7 @@ from socdesk.domain.validation import parse
 from socdesk.domain.wip import WipOverride, check_wip
 from socdesk.store import rows
 from socdesk.store.connection import check_file, connect, enable_wal
-from socdesk.store.errors import StoreBusy
+from socdesk.store.errors import StoreBusy, StoreReadOnly
 from socdesk.store.feed import SqliteChangeFeed
 from socdesk.store.migrations import check_schema, migrate
 from socdesk.store.sqlite_duty import DutyTables
@@ -35,10 +35,19 @@ LOCK_WAIT_SECONDS = 60.0
 
 
 class SqliteStore(DutyTables, HandshakeTables, RetroTables):
-    def __init__(self, path: Path, *, actor: str, clock: Clock | None = None, create: bool = False) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        actor: str,
+        clock: Clock | None = None,
+        create: bool = False,
+        read_only: bool = False,
+    ) -> None:
         self._path = Path(path)
         self.actor = actor
         self.clock: Clock = clock or SystemClock()
+        self.read_only = read_only
         if create:
             self._path.parent.mkdir(parents=True, exist_ok=True)
         check_file(self._path, create=create)
@@ -48,8 +57,15 @@ class SqliteStore(DutyTables, HandshakeTables, RetroTables):
             if pending and not create and not self._has_tables():
                 raise InvalidInput(f"{self._path} is empty; create the database with `socdesk init`")
             enable_wal(self._conn)
+            if pending and read_only:
+                raise StoreReadOnly(
+                    f"{self._path} needs upgrading before it can be shown read-only; run `socdesk init`"
+                )
             if pending:
                 migrate(self._conn)
+            if read_only:
+                # SQLite itself then refuses any write on this connection, whatever code path tries.
+                self._conn.execute("PRAGMA query_only = ON")
         except BaseException:
             self._conn.close()
             raise
@@ -78,6 +94,8 @@ class SqliteStore(DutyTables, HandshakeTables, RetroTables):
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One IMMEDIATE transaction: the write lock is taken before the first read."""
+        if self.read_only:
+            raise StoreReadOnly("this console is read-only (a wallboard): nothing was written")
         deadline = time.monotonic() + LOCK_WAIT_SECONDS
         while True:
             try:
