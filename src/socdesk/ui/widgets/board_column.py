@@ -102,6 +102,7 @@ class ColumnView(ScrollView, can_focus=False):
         self._cursor_id: int | None = None
         self._active = False
         self._cache: dict[tuple[object, ...], list[Strip]] = {}
+        self._base: Style | None = None
 
     # ------------------------------------------------------------------ data
 
@@ -176,20 +177,40 @@ class ColumnView(ScrollView, can_focus=False):
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._cache.clear()
+        self._base = None
+
+    @property
+    def _base_style(self) -> Style:
+        """The column's own colours, under every card: segments that set no background get this one,
+        not the terminal's (which a light theme on a dark terminal would show)."""
+        if self._base is None:
+            self._base = self.rich_style
+        return self._base
 
     def on_resize(self) -> None:
         self.virtual_size = Size(self.size.width, len(self.cards) * CARD_HEIGHT)
         self._cache.clear()
 
     def _style_of(self, name: str) -> Style:
-        return self.get_component_rich_style(name, partial=True)
+        """A component's own rules only (a priority mark must not repaint the card's tint), with its
+        colours as resolved over the column. Unresolved, a translucent colour loses its alpha (the
+        unplanned tint, ``$type-unplanned 15%``, would be solid) and an automatic one (``$text-muted``)
+        is always light, which a light theme cannot read."""
+        own = self.get_component_rich_style(name, partial=True)
+        if own.color is None and own.bgcolor is None:
+            return own
+        resolved = self.get_component_rich_style(name)
+        return own + Style(
+            color=resolved.color if own.color is not None else None,
+            bgcolor=resolved.bgcolor if own.bgcolor is not None else None,
+        )
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
         line = y + self.scroll_offset.y
         index, row = divmod(line, CARD_HEIGHT)
         if index >= len(self.cards) or self.now is None:
-            return Strip.blank(width)
+            return Strip.blank(width, self._base_style)
         card = self.cards[index]
         cursor = index == self.cursor and self._active
         key = (card.id, card.version, width, cursor)
@@ -197,7 +218,8 @@ class ColumnView(ScrollView, can_focus=False):
         if lines is None:
             if len(self._cache) > 4 * 1024:
                 self._cache.clear()
-            lines = self._cache[key] = card_lines(card, width, self.now, self._style_of, cursor=cursor)
+            drawn = card_lines(card, width, self.now, self._style_of, cursor=cursor)
+            lines = self._cache[key] = [line.apply_style(self._base_style) for line in drawn]
         return lines[row]
 
     def on_click(self, event: Click) -> None:
