@@ -80,12 +80,37 @@ def cmd_init(args: argparse.Namespace) -> int:
 
     path, _ = resolve_db_path(args.db)
     existed = path.exists() and path.stat().st_size > 0
+    plan = None
+    if args.shared is not None:
+        from socdesk import shared_host
+
+        plan = shared_host.prepare(path, args.shared)  # checks everything before it changes anything
     store = _open(args, create=True)
     if args.sample:
         snapshot = load_sample(store)
         print(f"loaded sample data: {len(snapshot.people)} people, {len(snapshot.cards)} cards")
     print(f"{'database ready at' if existed else 'created'} {path}")
+    if plan is not None:
+        shared_host.finish(plan)
+        print(shared_host.report(plan))
+        for warning in shared_host.warnings(plan):
+            print(f"warning: {warning}", file=sys.stderr)
     return 0
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from socdesk import doctor
+
+    path, _ = resolve_db_path(args.db)
+    checks = doctor.run_checks(path)
+    if args.json:
+        _print_json([check.as_json() for check in checks])
+    else:
+        print(doctor.as_text(path, checks))
+    failed = [check.name for check in checks if check.status == "fail"]
+    if failed:
+        print(f"error: failed checks: {', '.join(failed)}; the fixes are printed above", file=sys.stderr)
+    return doctor.exit_code(checks)
 
 
 def cmd_card_add(args: argparse.Namespace) -> int:
@@ -910,6 +935,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     init = command(commands, "init", cmd_init, "create or upgrade the database")
     init.add_argument("--sample", action="store_true", help="load the sample team from sample_data/")
+    init.add_argument(
+        "--shared",
+        metavar="GROUP",
+        help="for a team on one host: the database's directory gets GROUP and mode 2770 (setgid), the "
+        "file and its -wal/-shm GROUP and mode 660, so every member can open it (run as root or a member)",
+    )
+    doctor = command(
+        commands,
+        "doctor",
+        cmd_doctor,
+        "check the database and its set-up, changing nothing: SQLite version, WAL, integrity, schema, "
+        "ownership and modes for group use, -wal/-shm, network filesystem, free disk. Exit 0 when "
+        "nothing fails (warnings allowed), 1 when a check fails, with the fix printed",
+    )
+    json_flag(doctor)
 
     card = commands.add_parser("card", help="add, list, show, move, edit and remove cards")
     cards = card.add_subparsers(title="card commands", metavar="ACTION", required=True)

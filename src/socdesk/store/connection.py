@@ -19,6 +19,21 @@ def _marked_writable(path: Path) -> bool:
     return bool(mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)) and os.access(path, os.W_OK)
 
 
+def _check_wal_files(path: Path) -> None:
+    """-wal/-shm another user's socdesk created and did not share (no setgid directory): refuse clearly,
+    rather than let SQLite fail with "unable to open database file"."""
+    for side in (Path(f"{path}-wal"), Path(f"{path}-shm")):
+        try:
+            writable = _marked_writable(side)
+        except FileNotFoundError:  # none yet, or removed by the last close meanwhile
+            continue
+        if not writable:
+            raise StoreUnavailable(
+                f"cannot write {side}: another user's socdesk created it and it is not shared with you; "
+                "`socdesk doctor` says how to set the directory up for the team"
+            )
+
+
 def check_file(path: Path, *, create: bool) -> None:
     """Refuse, with a reason, any file socdesk must not open for writing. Touches nothing."""
     if path.exists():
@@ -38,6 +53,7 @@ def check_file(path: Path, *, create: bool) -> None:
             )
     elif not create:
         raise StoreUnavailable(f"no database at {path}; create it with `socdesk init` (or pass --db)")
+    _check_wal_files(path)
     directory = path.parent
     if directory.exists() and not _marked_writable(directory):
         raise StoreUnavailable(
