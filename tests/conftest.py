@@ -18,6 +18,16 @@ from socdesk.store import Store, open_store
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
+@pytest.fixture(autouse=True)
+def own_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test is a new user: no one's own themes, remembered theme or settings leak in (or out)."""
+    home = tmp_path_factory.mktemp("user")
+    for variable in ("XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_DATA_HOME"):
+        monkeypatch.setenv(variable, str(home / variable.removeprefix("XDG_").removesuffix("_HOME").lower()))
+    monkeypatch.delenv("SOCDESK_CONFIG", raising=False)
+    return home
+
+
 @pytest.fixture
 def clock() -> FixedClock:
     return FixedClock(START)

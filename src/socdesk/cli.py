@@ -35,11 +35,12 @@ def _print_json(value: Any) -> None:
     print(json.dumps(value, indent=2, ensure_ascii=False))
 
 
-def _open(args: argparse.Namespace, *, create: bool = False) -> Store:
+def _open(args: argparse.Namespace, *, create: bool = False, read_only: bool = False) -> Store:
     """Open the database for this command; ``main`` closes it when the command ends."""
     path, _ = resolve_db_path(args.db)
     stack: ExitStack = args.resources
-    return stack.enter_context(closing(open_store(path, actor=resolve_actor(args.user), create=create)))
+    store = open_store(path, actor=resolve_actor(args.user), create=create, read_only=read_only)
+    return stack.enter_context(closing(store))
 
 
 def _limit(text: str) -> int | None:
@@ -65,14 +66,23 @@ def _positive(text: str) -> int:
 def cmd_console(args: argparse.Namespace) -> int:
     from socdesk.sample import load_sample
 
+    if args.cycle is not None and not args.wallboard:
+        raise InvalidInput("--cycle sets how long the wallboard shows each view; add --wallboard")
     path, is_default = resolve_db_path(args.db)
     first_run = not path.exists()
     store = _open(args, create=True)
     if first_run and is_default:
         load_sample(store)
+    wallboard = None
+    if args.wallboard:
+        from socdesk.ui.wallboard import DEFAULT_CYCLE_SECONDS, Wallboard
+
+        store.close()  # reopened read-only: a wallboard shows, it never writes
+        store = _open(args, read_only=True)
+        wallboard = Wallboard(cycle_seconds=args.cycle or DEFAULT_CYCLE_SECONDS)
     from socdesk.ui.app import run_console  # textual is imported only here
 
-    return run_console(store)
+    return run_console(store, theme=args.console_theme, wallboard=wallboard)
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -1027,10 +1037,12 @@ def build_parser() -> argparse.ArgumentParser:
     imp = command(commands, "import", cmd_import, "load an export into an empty database (all or nothing)")
     imp.add_argument("file", metavar="FILE", help="a socdesk export, or - for standard input")
 
-    from socdesk import now
+    from socdesk import now, serve
 
     now_cmd = command(commands, "now", cmd_now, "who is on duty and on call now (one line, for prompts)")
     now.add_arguments(now_cmd)
+    serve_cmd = command(commands, "serve", serve.run, "the console in a web browser (loopback by default)")
+    serve.add_arguments(serve_cmd)
     _duty_commands(commands, command, json_flag)
     _handshake_commands(commands, command, json_flag)
     _retro_commands(commands, command, json_flag)

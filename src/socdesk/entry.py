@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-_VALUED = ("--db", "--user")
+_VALUED = ("--db", "--user", "--theme", "--cycle")
 
 
 def command_of(argv: Sequence[str]) -> str | None:

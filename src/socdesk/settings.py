@@ -86,3 +86,43 @@ def load_config(path: Path | None = None) -> LocalConfig:
         raise InvalidInput(f"{where}: minutes_dir must be a path")
     config = LocalConfig(publish_command=command, bell=bell)
     return replace(config, minutes_dir=Path(minutes_dir).expanduser()) if minutes_dir else config
+
+
+# ---------------------------------------------------------------------- this user's console preferences
+
+
+def user_themes_dir() -> Path:
+    """Where a person keeps their own theme files (``*.toml``, the same format as ``themes/``)."""
+    return platformdirs.user_config_path("socdesk") / "themes"
+
+
+def preferences_path() -> Path:
+    """What the console remembers for this user between runs (written by the console, not edited)."""
+    return platformdirs.user_state_path("socdesk") / "preferences.json"
+
+
+def load_preferences(path: Path | None = None) -> dict[str, object]:
+    """The remembered preferences; a missing or unreadable file means none (it is only a convenience)."""
+    import json
+
+    try:
+        data = json.loads((path or preferences_path()).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def remembered_theme(path: Path | None = None) -> str | None:
+    theme = load_preferences(path).get("theme")
+    return theme if isinstance(theme, str) else None
+
+
+def remember_theme(name: str, path: Path | None = None) -> None:
+    """Keep ``name`` as this user's theme (other preferences in the file stay as they are)."""
+    import json
+
+    from socdesk.files import write_text_into
+
+    where = path or preferences_path()
+    preferences = {**load_preferences(where), "theme": name}
+    write_text_into(where.parent, where.name, json.dumps(preferences, indent=2) + "\n")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, cast
 
-from textual.app import ComposeResult
+from textual.app import ComposeResult, ScreenStackError
 from textual.screen import Screen
 
 from socdesk.domain.errors import SocdeskError
@@ -21,10 +21,20 @@ class ViewScreen(Screen[None]):
     """A top-level view (a Textual mode). Subclasses fill ``compose_body``."""
 
     VIEW_NAME = "view"
+    WRITE_ACTIONS: frozenset[str] = frozenset()
+    """The actions that change shared data: a read-only console (the wallboard) refuses them by name."""
 
     @property
     def socdesk(self) -> SocdeskApp:
         return cast("SocdeskApp", self.app)
+
+    @property
+    def in_front(self) -> bool:
+        """This view is the screen in front (no view is while the app closes its screens)."""
+        try:
+            return self.app.screen is self
+        except ScreenStackError:
+            return False
 
     def compose(self) -> ComposeResult:
         yield DutyStrip()

@@ -37,6 +37,9 @@ class Board(Horizontal, can_focus=True):
 
 class BoardScreen(ViewScreen):
     VIEW_NAME = "Board"
+    WRITE_ACTIONS = frozenset(
+        {"move_card", "reorder", "new_card", "edit_card", "delete_card", "undo", "wip_limit"}
+    )
     BINDINGS = [
         Binding("left,h", "focus_column(-1)", "Column ←", show=False),
         Binding("right,l", "focus_column(1)", "Column →", show=False),

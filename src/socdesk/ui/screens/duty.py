@@ -66,6 +66,7 @@ class DutyTable(KeyedTable[str]):
 
 class DutyView(ViewScreen):
     VIEW_NAME = "Duty"
+    WRITE_ACTIONS = frozenset({"add_override", "remove_override", "swap", "edit_rotation", "note"})
     BINDINGS = [
         Binding("a", "add_override", "Add override"),
         Binding("x", "remove_override", "Remove override"),
@@ -370,9 +371,9 @@ class DutyView(ViewScreen):
             self.notify(f"Swapped: {self.roster.name(a.person)} ↔ {self.roster.name(b.person)}.", timeout=4)
 
     @on(DataTable.RowSelected, "#schedule")
-    def _row_selected(self) -> None:
+    async def _row_selected(self) -> None:
         if self.swap_from is not None:
-            self.action_swap()
+            await self.run_action("swap")
 
     def action_cancel_swap(self) -> None:
         if self.swap_from is not None:

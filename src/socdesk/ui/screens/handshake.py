@@ -74,6 +74,14 @@ class HandshakeTable(KeyedTable[int]):
 
 class HandshakeView(ViewScreen):
     VIEW_NAME = "Handshake"
+    # Everything but the bell (a setting of this console, not of the meeting) changes the shared meeting.
+    WRITE_ACTIONS = frozenset(
+        {
+            *("discuss", "outcome", "topic_card", "raise_priority", "lower_priority", "pull"),
+            *("approve", "reject", "feedback", "start", "topic", "defer", "agenda"),
+            *("next", "back", "pause", "extend", "note", "end"),
+        }
+    )
     # The section's own keys first: the key bar is one line and these matter most where they apply.
     BINDINGS = [
         Binding("enter", "discuss", "Time topic"),
@@ -197,8 +205,9 @@ class HandshakeView(ViewScreen):
 
     def _join(self, record: MeetingRecord) -> None:
         meeting_id = record.meeting.id
-        if meeting_id in self._joined or self.socdesk.store.actor in record.attendees():
-            return
+        store = self.socdesk.store
+        if store.read_only or meeting_id in self._joined or store.actor in record.attendees():
+            return  # a wallboard watches the meeting; it does not attend
         self._joined.add(meeting_id)
         self._attempt(self.socdesk.store.join_meeting)
 
@@ -339,7 +348,7 @@ class HandshakeView(ViewScreen):
             SectionKind.BACKLOG: "backlog",
             SectionKind.DETECTIONS: "detections",
         }.get(kind)
-        if focus is not None and self.app.screen is self:
+        if focus is not None and self.in_front:
             self.table(focus).focus()
 
     def _render_idle(self) -> None:
@@ -373,7 +382,7 @@ class HandshakeView(ViewScreen):
             title.update(f"Minutes of handshake #{last.meeting.id}")
             minutes.update(render_markdown(last))
         self._minutes_shown = shown
-        if self.app.screen is self:
+        if self.in_front:
             self.table("intake").focus()
 
     def _render_kickoff(self, record: MeetingRecord) -> None:
@@ -612,8 +621,8 @@ class HandshakeView(ViewScreen):
             self._timer(Act.ITEM, topic_id=topic.id)
 
     @on(DataTable.RowSelected, "#topics")
-    def _topic_chosen(self) -> None:
-        self.action_discuss()
+    async def _topic_chosen(self) -> None:
+        await self.run_action("discuss")  # as the key does: a read-only console refuses it by name
 
     def action_outcome(self) -> None:
         from socdesk.ui.screens.handshake_forms import TextPrompt

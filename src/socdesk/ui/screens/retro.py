@@ -67,6 +67,12 @@ PHASE_ACTIONS = {
 
 class RetroView(ViewScreen):
     VIEW_NAME = "Retro"
+    WRITE_ACTIONS = frozenset(
+        {
+            *("start", "note", "delete_note", "group", "ungroup", "vote", "unvote", "action"),
+            *("phase", "timer", "pause", "extend", "close"),
+        }
+    )
     BINDINGS = [
         Binding("s", "start", "Start retro", id="retro.start"),
         Binding("n", "note", "Note", id="retro.note"),

@@ -90,9 +90,10 @@ class DutyStrip(Horizontal):
             widget = self.query_one(name, Static)
             widget.update(words)
             widget.set_class(is_error, "-missing")
-            widget.display = bool(words)
-        self.query_one("#duty-sep-1").display = bool(texts[1][0])
-        self.query_one("#duty-sep-2").display = bool(texts[2][0])
+            widget.set_class(not words, "-empty")
+        # Hidden by class, not by ``display``: the stylesheet decides (the wallboard shows no separators).
+        self.query_one("#duty-sep-1").set_class(not texts[1][0], "-empty")
+        self.query_one("#duty-sep-2").set_class(not texts[2][0], "-empty")
         text = SEPARATOR.join(words for words, _ in texts if words)
         if text != self._text:
             self._text = text
