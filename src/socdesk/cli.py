@@ -927,6 +927,18 @@ def build_parser() -> argparse.ArgumentParser:
         description="The SOC team console. With no command, opens the console.",
     )
     parser.add_argument("--version", action="version", version=f"socdesk {__version__}")
+    parser.add_argument(
+        "--theme",
+        dest="console_theme",  # `retro vote --theme` is another option of the same name
+        metavar="NAME",
+        help="the console's colours for this run (a theme picked in the palette is remembered)",
+    )
+    parser.add_argument(
+        "--wallboard", action="store_true", help="read-only console for a wall screen: Board, Duty, Handshake"
+    )
+    parser.add_argument(
+        "--cycle", type=_positive, metavar="SECONDS", help="with --wallboard: seconds per view (default 20)"
+    )
     parser.set_defaults(handler=cmd_console)
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 
