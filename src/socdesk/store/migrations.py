@@ -341,7 +341,13 @@ def _user_tables(conn: sqlite3.Connection) -> set[str]:
 
 def check_schema(conn: sqlite3.Connection) -> list[str]:
     """Return the pending migration names, refusing foreign and newer databases. Reads only."""
-    tables = _user_tables(conn)
+    try:
+        tables = _user_tables(conn)
+    except sqlite3.DatabaseError as error:  # an SQLite header over a damaged or foreign body
+        raise StoreUnavailable(
+            f"this file starts like an SQLite database but SQLite cannot read it ({error}); "
+            "socdesk left it untouched"
+        ) from None
     if not tables:
         return known_names()
     if MIGRATIONS_TABLE not in tables:
