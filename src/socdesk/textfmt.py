@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from socdesk.domain.describe import describe_event
-from socdesk.domain.models import Card, Column, Event
+
+if TYPE_CHECKING:  # only fields are read, so `log`'s fast path renders without importing pydantic
+    from socdesk.domain.models import Card, Column, Event
 
 
 def table(

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from socdesk.domain.models import Event
+if TYPE_CHECKING:  # only its fields are read: `log`'s fast path passes rows read without pydantic
+    from socdesk.domain.models import Event
 
 
 def _card(state: dict[str, Any] | None, entity_id: str) -> str:
@@ -56,6 +57,8 @@ def describe_event(event: Event) -> str:
         case "database.import":
             counts = ", ".join(f"{meta.get(k, 0)} {k}" for k in ("cards", "people", "events"))
             text = f"imported {counts}"
+        case "database.restore":
+            text = f"restored from the backup {meta.get('from')} ({meta.get('cards', 0)} cards)"
         case _:
             text = f"{event.action} {event.entity} {event.entity_id}"
     if override := meta.get("wip_override"):

@@ -11,15 +11,6 @@ from typing import Any
 from socdesk.domain.duty import HandoverNote, NoteCard, Override, Rotation
 from socdesk.domain.models import Card, Column, Event, Person
 
-CARD_SELECT = """
-    SELECT cards.id, cards.title, cards.description, cards.type, cards.priority, cards.kind,
-           columns.name AS column_name, cards.position, cards.assignee, cards.security, cards.labels,
-           cards.created_at, cards.updated_at, cards.column_since, cards.started_at, cards.done_at,
-           cards.version
-    FROM cards JOIN columns ON columns.id = cards.column_id
-"""
-CARD_ORDER = " ORDER BY columns.position, cards.position, cards.id"
-
 
 def iso(moment: datetime | None) -> str | None:
     """A fixed-width UTC timestamp, so text order is time order."""

@@ -23,6 +23,7 @@ from socdesk.domain.snapshot import Snapshot
 from socdesk.domain.validation import parse
 from socdesk.domain.wip import WipOverride, check_wip
 from socdesk.store import rows
+from socdesk.store.card_sql import CARD_ORDER, CARD_SELECT, card_query
 from socdesk.store.connection import check_file, connect, enable_wal
 from socdesk.store.errors import StoreBusy, StoreReadOnly
 from socdesk.store.feed import SqliteChangeFeed
@@ -170,22 +171,15 @@ class SqliteStore(DutyTables, HandshakeTables, RetroTables):
     def list_cards(
         self, *, column: str | None = None, type: WorkType | None = None, assignee: str | None = None
     ) -> list[Card]:
-        where: list[str] = []
-        params: list[object] = []
-        if column is not None:
-            where.append("cards.column_id = ?")
-            params.append(self._column_row(column)["id"])
-        if type is not None:
-            where.append("cards.type = ?")
-            params.append(WorkType(type).value)
-        if assignee is not None:
-            where.append("cards.assignee = ?")
-            params.append(assignee)
-        sql = rows.CARD_SELECT + (" WHERE " + " AND ".join(where) if where else "") + rows.CARD_ORDER
+        sql, params = card_query(
+            column_id=None if column is None else self._column_row(column)["id"],
+            type=None if type is None else WorkType(type).value,
+            assignee=assignee,
+        )
         return [rows.card(r) for r in self._conn.execute(sql, params)]
 
     def get_card(self, card_id: int) -> Card:
-        row = self._conn.execute(rows.CARD_SELECT + " WHERE cards.id = ?", (card_id,)).fetchone()
+        row = self._conn.execute(CARD_SELECT + " WHERE cards.id = ?", (card_id,)).fetchone()
         if row is None:
             raise NotFound(f"no card with id {card_id}")
         return rows.card(row)
@@ -197,7 +191,7 @@ class SqliteStore(DutyTables, HandshakeTables, RetroTables):
         for start in range(0, len(wanted), 500):  # stay under SQLite's host-parameter limit
             chunk = wanted[start : start + 500]
             marks = ", ".join("?" * len(chunk))
-            sql = rows.CARD_SELECT + f" WHERE cards.id IN ({marks})" + rows.CARD_ORDER
+            sql = CARD_SELECT + f" WHERE cards.id IN ({marks})" + CARD_ORDER
             found += [rows.card(r) for r in self._conn.execute(sql, chunk)]
         order = {name: i for i, name in enumerate(c.name for c in self.list_columns())}
         return sorted(found, key=lambda c: (order.get(c.column, len(order)), c.position, c.id))
@@ -271,7 +265,7 @@ class SqliteStore(DutyTables, HandshakeTables, RetroTables):
 
     def _card_row(self, card_id: int) -> sqlite3.Row:
         row: sqlite3.Row | None = self._conn.execute(
-            rows.CARD_SELECT + " WHERE cards.id = ?", (card_id,)
+            CARD_SELECT + " WHERE cards.id = ?", (card_id,)
         ).fetchone()
         if row is None:
             raise NotFound(f"no card with id {card_id}")
