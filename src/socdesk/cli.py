@@ -287,6 +287,22 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    store = _open(args)
+    summary = store.backup_to(Path(args.file).expanduser())
+    print(f"backed up {store.location} to {summary.path}: {summary.describe()}")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from socdesk.store import restore_backup
+
+    target, _ = resolve_db_path(args.db)
+    summary = restore_backup(Path(args.file).expanduser(), target, actor=resolve_actor(args.user))
+    print(f"restored {args.file} as {summary.path}: {summary.describe()}")
+    return 0
+
+
 def cmd_now(args: argparse.Namespace) -> int:
     from socdesk import now
 
@@ -1048,6 +1064,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     imp = command(commands, "import", cmd_import, "load an export into an empty database (all or nothing)")
     imp.add_argument("file", metavar="FILE", help="a socdesk export, or - for standard input")
+
+    backup = command(
+        commands,
+        "backup",
+        cmd_backup,
+        "a consistent copy of the database while others keep working (SQLite's online backup)",
+    )
+    backup.add_argument("file", metavar="FILE", help="the backup to write (a new file)")
+    restore = command(
+        commands, "restore", cmd_restore, "a backup as a new database (--db): checked, all or nothing"
+    )
+    restore.add_argument("file", metavar="FILE", help="a file written by `socdesk backup`")
 
     from socdesk import now, serve
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from socdesk.domain.clock import Clock
+    from socdesk.store.backup import BackupSummary
     from socdesk.store.base import ChangeFeed, Store
     from socdesk.store.errors import StoreBusy, StoreReadOnly, StoreUnavailable
 
@@ -41,6 +42,13 @@ def open_store(
     return SqliteStore(path, actor=actor, clock=clock, create=create, read_only=read_only)
 
 
+def restore_backup(source: Path, target: Path, *, actor: str, clock: Clock | None = None) -> BackupSummary:
+    """Restore the backup ``source`` as the new database ``target`` (absent or empty): all or nothing."""
+    from socdesk.store.backup import restore_backup as restore
+
+    return restore(source, target, actor=actor, clock=clock)
+
+
 def __getattr__(name: str) -> Any:
     home = _HOMES.get(name)
     if home is None:
@@ -48,4 +56,12 @@ def __getattr__(name: str) -> Any:
     return getattr(import_module(f"socdesk.store.{home}"), name)
 
 
-__all__ = ["ChangeFeed", "Store", "StoreBusy", "StoreReadOnly", "StoreUnavailable", "open_store"]
+__all__ = [
+    "ChangeFeed",
+    "Store",
+    "StoreBusy",
+    "StoreReadOnly",
+    "StoreUnavailable",
+    "open_store",
+    "restore_backup",
+]

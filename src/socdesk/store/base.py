@@ -31,6 +31,7 @@ from socdesk.domain.retro import (
 )
 from socdesk.domain.snapshot import Snapshot
 from socdesk.domain.timer import Act
+from socdesk.store.backup import BackupSummary
 
 
 class ChangeFeed(Protocol):
@@ -88,6 +89,9 @@ class Store(Protocol):
     def card_history(self, card_id: int) -> list[Event]: ...
     def last_event_id(self) -> int: ...
     def export_snapshot(self) -> Snapshot: ...
+    def backup_to(self, target: Path) -> BackupSummary:
+        """A consistent copy of the whole database as the new file ``target``, while others write."""
+        ...
 
     # writes
     def add_card(self, draft: CardDraft, *, force: bool = False, reason: str | None = None) -> Card: ...

@@ -23,6 +23,7 @@ from socdesk.domain.snapshot import Snapshot
 from socdesk.domain.validation import parse
 from socdesk.domain.wip import WipOverride, check_wip
 from socdesk.store import rows
+from socdesk.store.backup import BackupSummary, backup_connection
 from socdesk.store.card_sql import CARD_ORDER, CARD_SELECT, card_query
 from socdesk.store.connection import check_file, connect, enable_wal
 from socdesk.store.errors import StoreBusy, StoreReadOnly
@@ -86,6 +87,18 @@ class SqliteStore(DutyTables, HandshakeTables, RetroTables):
 
     def close(self) -> None:
         self._conn.close()
+
+    def backup_to(self, target: Path) -> BackupSummary:
+        """A consistent copy of the database as the new file ``target``, while others keep writing."""
+        return backup_connection(self._conn, Path(target))
+
+    def record_restore(self, source: Path, *, as_name: str) -> None:
+        """Log that this database was restored from the backup ``source`` (called by restore_backup)."""
+        with self._write():
+            cards = self._conn.execute("SELECT count(*) FROM cards").fetchone()[0]
+            events = self._conn.execute("SELECT count(*) FROM events").fetchone()[0]
+            meta = {"from": str(source), "cards": cards, "events": events}
+            self._log("database.restore", "database", as_name, meta=meta)
 
     def feed(self, *, fallback_poll: float = 0.1) -> SqliteChangeFeed:
         return SqliteChangeFeed(self._path, fallback_poll=fallback_poll)
