@@ -123,7 +123,7 @@ def event_json(event: EventRow) -> dict[str, Any]:
 
 def log(argv: Sequence[str]) -> int:
     args = _log_parser().parse_args(argv)
-    if args.limit < 1:
+    if not 1 <= args.limit <= 2**63 - 1:  # beyond SQLite's integers too
         raise Unsure("the full CLI words this usage error")
     conn = _open(args.db)
     try:

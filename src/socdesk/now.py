@@ -22,7 +22,7 @@ from socdesk.domain.rota import MAX_SHIFT_HOURS, Role, Roster, duty_status, pars
 from socdesk.domain.rota import status_json as rota_status_json
 from socdesk.domain.rota import strip_text as rota_strip_text
 from socdesk.settings import resolve_db_path
-from socdesk.store.connection import check_file, connect
+from socdesk.store.connection import check_file, connect, sqlite_failure
 from socdesk.store.migrations import check_schema
 
 NO_ROSTER = "no duty roster yet"
@@ -89,6 +89,8 @@ def roster_at(path: Path, at: datetime) -> Roster:
         pending = check_schema(conn)
         if not pending:
             return _read_roster(conn, at)
+    except sqlite3.DatabaseError as error:  # static SQL: a damaged page or a failing disk, not a bug
+        raise sqlite_failure(error, path) from None
     finally:
         conn.close()
     from socdesk.store import open_store  # an older file: upgrade it the ordinary way
@@ -121,13 +123,28 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _without_command(argv: Sequence[str]) -> list[str]:
+    """``argv`` without the command word itself: a value that happens to be "now" (``--at now``) stays."""
+    words = list(argv)
+    skip = False
+    for index, word in enumerate(words):
+        if skip:
+            skip = False
+        elif word in ("--db", "--user"):
+            skip = True
+        elif word == "now":
+            del words[index]
+            break
+    return words
+
+
 def main(argv: Sequence[str]) -> int:
     """The fast path, taken before the rest of the CLI is imported."""
     parser = argparse.ArgumentParser(prog="socdesk now", description="who is on duty and on call now")
     parser.add_argument("--db", metavar="PATH")
     parser.add_argument("--user", metavar="NAME")
     add_arguments(parser)
-    args = parser.parse_args([a for a in argv if a != "now"])
+    args = parser.parse_args(_without_command(argv))
     try:
         return run(args)
     except SocdeskError as error:

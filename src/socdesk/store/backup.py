@@ -113,6 +113,9 @@ def _open_backup(source: Path) -> sqlite3.Connection:
             raise StoreUnavailable(f"{source} is an empty SQLite file, not a socdesk backup")
         check_schema(conn)  # refuses another application's file and a newer socdesk's
         _check_integrity(conn, str(source))
+    except sqlite3.DatabaseError as error:  # an SQLite header over a body cut short or damaged
+        conn.close()
+        raise StoreUnavailable(f"{source} is damaged ({error}), so not a usable backup") from None
     except BaseException:
         conn.close()
         raise
@@ -141,7 +144,9 @@ def restore_backup(source: Path, target: Path, *, actor: str, clock: Clock | Non
             store.close()  # the last connection: the WAL is checkpointed into the file and removed
         _fsync(scratch)
         os.replace(scratch, target)
-    check = sqlite3.connect(f"file:{target}?mode=ro", uri=True)
+    # Not read-only: the restored file is in WAL mode, and a read-only connection leaves -wal/-shm
+    # behind (owned by whoever restored, which in a shared set-up locks the team out of them).
+    check = sqlite3.connect(target)
     try:
         return _summary(check, target)
     finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import stat
 from pathlib import Path
@@ -60,6 +61,37 @@ def check_file(path: Path, *, create: bool) -> None:
             f"cannot write in {directory}: SQLite needs to create {path.name}-wal and {path.name}-shm "
             "beside the database (see `socdesk init --help` for shared set-ups)"
         )
+
+
+# SQLite's primary result codes for a file that is damaged or whose disk gives out.
+SQLITE_IOERR, SQLITE_CORRUPT, SQLITE_FULL, SQLITE_NOTADB = 10, 11, 13, 26
+
+
+def _disk_full(path: Path) -> bool:
+    try:
+        return shutil.disk_usage(path.parent).free == 0
+    except OSError:
+        return False
+
+
+def disk_trouble(error: sqlite3.Error) -> bool:
+    """Whether ``error`` is the disk's (full, or failing I/O) rather than the file's or the SQL's."""
+    return (getattr(error, "sqlite_errorcode", 0) & 0xFF) in (SQLITE_IOERR, SQLITE_FULL)
+
+
+def sqlite_failure(error: sqlite3.Error, path: Path | None) -> StoreUnavailable:
+    """SQLite failing on the file itself as one line a person can act on (instead of a traceback)."""
+    code = getattr(error, "sqlite_errorcode", 0) & 0xFF
+    where = str(path) if path is not None else "the database"
+    if code == SQLITE_FULL or (path is not None and code == SQLITE_IOERR and _disk_full(path)):
+        return StoreUnavailable(
+            f"the disk holding {where} is full ({error}); nothing was written: free some space and try again"
+        )
+    if code in (SQLITE_CORRUPT, SQLITE_NOTADB):
+        return StoreUnavailable(
+            f"{where} is damaged ({error}); socdesk left it untouched: `socdesk doctor` checks it"
+        )
+    return StoreUnavailable(f"cannot use {where} ({error}); nothing was written: is its disk failing?")
 
 
 def connect(path: Path) -> sqlite3.Connection:

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from socdesk.store.connection import disk_trouble, sqlite_failure
 from socdesk.store.errors import StoreUnavailable
 
 if TYPE_CHECKING:
@@ -339,11 +341,21 @@ def _user_tables(conn: sqlite3.Connection) -> set[str]:
     return {row[0] for row in rows}
 
 
+def _database_file(conn: sqlite3.Connection) -> Path | None:
+    try:
+        name = conn.execute("PRAGMA database_list").fetchone()[2]
+    except sqlite3.Error:
+        return None
+    return Path(name) if name else None
+
+
 def check_schema(conn: sqlite3.Connection) -> list[str]:
     """Return the pending migration names, refusing foreign and newer databases. Reads only."""
     try:
         tables = _user_tables(conn)
     except sqlite3.DatabaseError as error:  # an SQLite header over a damaged or foreign body
+        if disk_trouble(error):  # or a full disk (no room for the -shm): the file itself is fine
+            raise sqlite_failure(error, _database_file(conn)) from None
         raise StoreUnavailable(
             f"this file starts like an SQLite database but SQLite cannot read it ({error}); "
             "socdesk left it untouched"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+import unicodedata
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -25,7 +26,7 @@ from socdesk.domain.wip import WipOverride, check_wip
 from socdesk.store import rows
 from socdesk.store.backup import BackupSummary, backup_connection
 from socdesk.store.card_sql import CARD_ORDER, CARD_SELECT, card_query
-from socdesk.store.connection import check_file, connect, enable_wal
+from socdesk.store.connection import check_file, connect, disk_trouble, enable_wal, sqlite_failure
 from socdesk.store.errors import StoreBusy, StoreReadOnly
 from socdesk.store.feed import SqliteChangeFeed
 from socdesk.store.migrations import check_schema, migrate
@@ -34,6 +35,16 @@ from socdesk.store.sqlite_handshake import HandshakeTables
 from socdesk.store.sqlite_retro import RetroTables
 
 LOCK_WAIT_SECONDS = 60.0
+ACTOR_MAX = 100
+
+
+def actor_problem(actor: str) -> str | None:
+    """Why ``actor`` cannot be recorded as who made a change (it goes into every event), or None."""
+    if len(actor) > ACTOR_MAX:
+        return f"the user name (--user or SOCDESK_USER) is longer than {ACTOR_MAX} characters"
+    if any(unicodedata.category(ch) == "Cc" for ch in actor):
+        return f"the user name {actor!r} (--user or SOCDESK_USER) contains control characters"
+    return None
 
 
 class SqliteStore(DutyTables, HandshakeTables, RetroTables):
@@ -68,6 +79,11 @@ class SqliteStore(DutyTables, HandshakeTables, RetroTables):
             if read_only:
                 # SQLite itself then refuses any write on this connection, whatever code path tries.
                 self._conn.execute("PRAGMA query_only = ON")
+        except sqlite3.Error as error:
+            self._conn.close()
+            if not disk_trouble(error):
+                raise
+            raise sqlite_failure(error, self._path) from None  # an upgrade on a full disk, say
         except BaseException:
             self._conn.close()
             raise
@@ -110,12 +126,16 @@ class SqliteStore(DutyTables, HandshakeTables, RetroTables):
         """One IMMEDIATE transaction: the write lock is taken before the first read."""
         if self.read_only:
             raise StoreReadOnly("this console is read-only (a wallboard): nothing was written")
+        if problem := actor_problem(self.actor):  # every write records who made it
+            raise InvalidInput(f"{problem}; nothing was written")
         deadline = time.monotonic() + LOCK_WAIT_SECONDS
         while True:
             try:
                 self._conn.execute("BEGIN IMMEDIATE")
                 break
             except sqlite3.OperationalError as error:
+                if disk_trouble(error):
+                    raise sqlite_failure(error, self._path) from None
                 if "locked" not in str(error) and "busy" not in str(error):
                     raise
                 if time.monotonic() > deadline:
@@ -125,12 +145,17 @@ class SqliteStore(DutyTables, HandshakeTables, RetroTables):
                     ) from None
         try:
             yield self._conn
+            self._conn.execute("COMMIT")
+        except sqlite3.Error as error:
+            if self._conn.in_transaction:  # a failed COMMIT (a full disk) leaves it open
+                self._conn.execute("ROLLBACK")
+            if not disk_trouble(error):
+                raise
+            raise sqlite_failure(error, self._path) from None
         except BaseException:
             if self._conn.in_transaction:
                 self._conn.execute("ROLLBACK")
             raise
-        else:
-            self._conn.execute("COMMIT")
 
     def _log(
         self,
