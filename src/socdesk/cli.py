@@ -21,6 +21,7 @@ from socdesk.domain.errors import InvalidInput, SocdeskError, WipLimitReached
 from socdesk.domain.mix import MixReport
 from socdesk.domain.models import CardDraft, CardPatch, Kind, Person, Priority, WorkType
 from socdesk.domain.retro import ActionDraft, NoteColumn, Phase, RetroDraft, RetroRecord
+from socdesk.domain.rota import day_problem
 from socdesk.domain.snapshot import Snapshot
 from socdesk.domain.validation import parse
 from socdesk.domain.wip import parse_wip_limit
@@ -50,14 +51,24 @@ def _limit(text: str) -> int | None:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
-def _positive(text: str) -> int:
+SQLITE_INTEGER_MAX = 2**63 - 1  # an id, version or count beyond this cannot even be looked up
+MAX_WEEKS = 520  # ten years ahead: a longer --weeks is a typo (and far enough runs past year 9999)
+
+
+def _positive(text: str, *, most: int = SQLITE_INTEGER_MAX) -> int:
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected at least 1, got {value}")
+    if value > most:
+        raise argparse.ArgumentTypeError(f"expected at most {most}, got {value}")
     return value
+
+
+def _weeks(text: str) -> int:
+    return _positive(text, most=MAX_WEEKS)
 
 
 # ---------------------------------------------------------------------- commands
@@ -264,7 +275,10 @@ def cmd_export(args: argparse.Namespace) -> int:
         sys.stdout.write(text)
         return 0
     target = Path(args.output)
-    write_atomically(target, text.encode("utf-8"))
+    try:
+        write_atomically(target, text.encode("utf-8"))
+    except OSError as error:
+        raise InvalidInput(f"cannot write {target}: {error.strerror or error}") from None
     print(f"exported to {target}", file=sys.stderr)
     return 0
 
@@ -280,7 +294,13 @@ def cmd_import(args: argparse.Namespace) -> int:
         raise InvalidInput(f"{args.file} is not valid JSON: {error}") from None
     snapshot = parse(Snapshot, data, "import file")  # validated before the database is even opened
     store = _open(args, create=True)
-    store.import_snapshot(snapshot)
+    try:
+        store.import_snapshot(snapshot)
+    except OverflowError:  # a whole number the model takes but SQLite cannot store; rolled back
+        raise InvalidInput(
+            f"{args.file}: a number in it is beyond what the database stores (at most 2**63 - 1);"
+            " nothing was imported"
+        ) from None
     print(
         f"imported {len(snapshot.cards)} cards, {len(snapshot.people)} people, {len(snapshot.events)} events"
     )
@@ -352,10 +372,7 @@ def cmd_duty_person_add(args: argparse.Namespace) -> int:
 def cmd_duty_rotation_set(args: argparse.Namespace) -> int:
     weekday, at = parse_handover(args.handover)
     members = tuple(m.strip() for m in args.members.split(",") if m.strip())
-    try:
-        start = date.fromisoformat(args.start)
-    except ValueError:
-        raise InvalidInput(f"--start {args.start!r}: give a date as YYYY-MM-DD") from None
+    start = _day(args.start, "--start")
     rotation = parse(
         Rotation,
         {
@@ -464,7 +481,10 @@ def cmd_duty_export_ics(args: argparse.Namespace) -> int:
     if args.output in (None, "-"):
         sys.stdout.buffer.write(data)
         return 0
-    write_atomically(Path(args.output), data)
+    try:
+        write_atomically(Path(args.output), data)
+    except OSError as error:
+        raise InvalidInput(f"cannot write {args.output}: {error.strerror or error}") from None
     print(f"exported {role.title} shifts to {args.output}", file=sys.stderr)
     return 0
 
@@ -689,9 +709,12 @@ def _whole(text: str) -> int:
 
 def _day(text: str, flag: str) -> date:
     try:
-        return date.fromisoformat(text.strip())
+        day = date.fromisoformat(text.strip())
     except ValueError:
         raise InvalidInput(f"{flag} {text!r}: give a date as YYYY-MM-DD") from None
+    if problem := day_problem(day):
+        raise InvalidInput(f"{flag} {problem}")
+    return day
 
 
 def _dates(args: argparse.Namespace) -> tuple[date | None, date | None]:
@@ -1097,7 +1120,7 @@ def _duty_commands(commands: Any, command: Any, json_flag: Callable[[argparse.Ar
 
     show = command(duties, "show", cmd_duty_show, "who is on now, the next weeks, overrides and notes")
     show.add_argument("--at", metavar="ISO-TIME", help="as of this moment (default: now)")
-    show.add_argument("--weeks", type=_positive, default=4, metavar="N")
+    show.add_argument("--weeks", type=_weeks, default=4, metavar="N", help=f"1 to {MAX_WEEKS}")
     json_flag(show)
 
     person = duties.add_parser("person", help="people who can hold a role")
@@ -1148,7 +1171,7 @@ def _duty_commands(commands: Any, command: Any, json_flag: Callable[[argparse.Ar
     exp = command(duties, "export-ics", cmd_duty_export_ics, "the next weeks' shifts as iCalendar")
     exp.add_argument("--role", required=True, metavar=roles)
     exp.add_argument("--output", "-o", metavar="FILE")
-    exp.add_argument("--weeks", type=_positive, default=4, metavar="N")
+    exp.add_argument("--weeks", type=_weeks, default=4, metavar="N", help=f"1 to {MAX_WEEKS}")
 
 
 def _handshake_commands(

@@ -243,6 +243,11 @@ def run(args: argparse.Namespace) -> int:
     host, port = args.host.strip().strip("[]"), args.port
     check_exposure(host, port, args.public)
     options = ConsoleOptions.of(args)
+    if options.theme is not None:  # refused here, not in every browser tab after the server is up
+        from socdesk.settings import user_themes_dir
+        from socdesk.ui.themes import ThemeCatalogue, packaged_themes_dir
+
+        ThemeCatalogue.load([packaged_themes_dir(), user_themes_dir()]).require(options.theme)
     actor = resolve_actor(args.user)
     db = prepare_database(args.db, actor)
     url = url_for(host, port)

@@ -101,6 +101,13 @@ class Rotation(_Model):
             raise ValueError(f"a member is listed twice: {', '.join(repeated)}")
         return members
 
+    @field_validator("start_date")
+    @classmethod
+    def _start_in_range(cls, value: date) -> date:
+        if problem := rota.day_problem(value):
+            raise ValueError(problem)
+        return value
+
     @field_validator("handover_time")
     @classmethod
     def _naive(cls, value: time) -> time:

@@ -26,6 +26,7 @@ from socdesk.domain.models import (
     _no_control_chars,
     _no_control_chars_but_whitespace,
 )
+from socdesk.domain.rota import day_problem
 from socdesk.domain.timer import Act, Action, Timer, fold
 
 NOTE_MAX = 500
@@ -124,6 +125,9 @@ class RetroDraft(_Model):
 
     @model_validator(mode="after")
     def _period_in_order(self) -> Self:
+        for day in (self.period_from, self.period_to):
+            if problem := day_problem(day):  # the period's mix would run past what datetime holds
+                raise ValueError(problem)
         if self.period_to < self.period_from:
             raise ValueError(f"the period ends ({self.period_to}) before it starts ({self.period_from})")
         if (self.period_to - self.period_from).days + 1 > PERIOD_MAX_DAYS:

@@ -118,8 +118,22 @@ def format_handover(weekday: int | None, at: time) -> str:
     return f"{day}{at.strftime('%H:%M')}"
 
 
+# The days socdesk accepts from people. Far outside them the date arithmetic of shifts, weeks ahead and
+# periods runs past what datetime holds (years 1 and 9999), so an error there would come much later.
+EARLIEST_DAY = date(1970, 1, 1)
+LATEST_DAY = date(2999, 12, 31)
+
+
+def day_problem(day: date) -> str | None:
+    """Why ``day`` is refused (outside EARLIEST_DAY..LATEST_DAY), or None."""
+    if EARLIEST_DAY <= day <= LATEST_DAY:
+        return None
+    return f"{day.isoformat()} is out of range: give a date from {EARLIEST_DAY.year} to {LATEST_DAY.year}"
+
+
 def parse_moment(text: str, *, zone: str | None = None) -> datetime:
-    """An ISO date-time; without an offset it is read in ``zone`` (default UTC)."""
+    """An ISO date-time; without an offset it is read in ``zone`` (default UTC). Refused outside the
+    years socdesk accepts (``day_problem``)."""
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
@@ -128,7 +142,13 @@ def parse_moment(text: str, *, zone: str | None = None) -> datetime:
         ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=ZoneInfo(zone) if zone else UTC)
-    return moment.astimezone(UTC)
+    try:
+        moment = moment.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+01:00 is before the first moment datetime holds
+        raise InvalidInput(f"{text.strip()!r}: {day_problem(moment.date())}") from None
+    if problem := day_problem(moment.date()):
+        raise InvalidInput(f"{text.strip()!r}: {problem}")
+    return moment
 
 
 # ---------------------------------------------------------------------------------- shifts

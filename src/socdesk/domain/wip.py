@@ -47,6 +47,9 @@ def check_wip(
     return WipOverride(column=column.name, count=count, limit=column.wip_limit, reason=why)
 
 
+WIP_LIMIT_MAX = 2**63 - 1  # the largest number SQLite stores
+
+
 def parse_wip_limit(text: str) -> int | None:
     """A WIP limit as people type it: ``none`` (or empty, ``-``) for no limit, else a whole number >= 1."""
     value = text.strip().casefold()
@@ -58,4 +61,6 @@ def parse_wip_limit(text: str) -> int | None:
         raise InvalidInput(f"expected a whole number or 'none', got {text.strip()!r}") from None
     if limit < 1:
         raise InvalidInput(f"a WIP limit is at least 1 (or 'none'), got {limit}")
+    if limit > WIP_LIMIT_MAX:
+        raise InvalidInput(f"a WIP limit is at most {WIP_LIMIT_MAX} (or 'none'), got {limit}")
     return limit

@@ -22,6 +22,7 @@ from socdesk.domain.duty import (
     swap_overrides,
 )
 from socdesk.domain.errors import InvalidInput, NotFound
+from socdesk.domain.validation import parse
 from socdesk.store import rows
 from socdesk.store.sqlite_core import StoreCore
 
@@ -183,15 +184,16 @@ class DutyTables(StoreCore):
         """A note for the handover nearest now; it lists open unplanned and in-progress cards itself."""
         with self._write():
             now = self.clock.now()
-            note = HandoverNote(
-                id=1,
-                role=role,
-                handover_at=nearest_handover(self.get_roster(), role, now),
-                author=self.actor,
-                text=text,
-                cards=note_cards(self.list_cards(), self.list_columns()),
-                created_at=now,
-            )
+            fields = {
+                "id": 1,
+                "role": role,
+                "handover_at": nearest_handover(self.get_roster(), role, now),
+                "author": self.actor,
+                "text": text,
+                "cards": note_cards(self.list_cards(), self.list_columns()),
+                "created_at": now,
+            }
+            note = parse(HandoverNote, fields, "handover note")  # a bad text: one clear line, not a traceback
             values = rows.handover_note_values(note)
             del values["id"]
             cursor = self._conn.execute(
