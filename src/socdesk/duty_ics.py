@@ -148,7 +148,34 @@ def _check(event: Component, zone: ZoneInfo, source: str) -> None:
         name, problem = event.errors[0]
         what = _one_line(str(problem))[:80]
         raise InvalidInput(f"{source}: event {_label(event)}: cannot read {name or 'a line'} ({what})")
+    _check_recurrence(event, source)
+    for name in ("DTSTART", "DTEND"):
+        # icalendar reads a TZID it cannot resolve (no VTIMEZONE, not an IANA name) as floating time,
+        # which would shift every shift by the zone's offset without a word: refuse it instead.
+        tzid = getattr(event.get(name), "params", {}).get("TZID")
+        value = event.decoded(name) if name in event else None
+        if tzid and isinstance(value, datetime) and value.tzinfo is None:
+            raise InvalidInput(
+                f"{source}: event {_label(event)}: {name} is in the time zone {str(tzid)[:60]!r}, which the"
+                " calendar does not define (VTIMEZONE) and is not an IANA name; nothing was imported"
+            )
     _span(event, zone, source)
+
+
+def _check_recurrence(event: Component, source: str) -> None:
+    """Refuse a rule no rota has before expanding it: expanding one that repeats every minute (or an
+    all-day event every hour) takes recurring_ical_events minutes to hours before the shift cap stops it."""
+    rules = event.get("RRULE")
+    start = event.decoded("DTSTART") if "DTSTART" in event else None
+    all_day = isinstance(start, date) and not isinstance(start, datetime)
+    for rule in rules if isinstance(rules, list) else [] if rules is None else [rules]:
+        freq = str((rule.get("FREQ") or [""])[0]).upper()
+        if freq in ("SECONDLY", "MINUTELY") or (all_day and freq == "HOURLY"):
+            what = "an all-day event" if all_day else "a shift"
+            raise InvalidInput(
+                f"{source}: event {_label(event)}: RRULE FREQ={freq} repeats {what} more often than any rota"
+                " does (shifts at most hourly, all-day events at most daily); nothing was imported"
+            )
 
 
 def _span(event: Component, zone: ZoneInfo, source: str) -> tuple[datetime, datetime]:

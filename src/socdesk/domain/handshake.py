@@ -173,6 +173,7 @@ class Agenda(_Model):
             data["sections"] = data.pop("section")
         if data.get("schedule") == "":
             data["schedule"] = None
+        _whole_numbers(data, source)
         return cls.from_data(data, source=source)
 
     @classmethod
@@ -182,6 +183,25 @@ class Agenda(_Model):
             return cls.model_validate(data)
         except ValidationError as error:
             raise InvalidInput(describe(error, source)) from None
+
+
+_WHOLE_NUMBERS = ("topic_cap", "topic_minutes", "ageing_days", "grace_minutes", "version")
+
+
+def _whole_numbers(data: dict[str, Any], source: str) -> None:
+    """A TOML file says what type a value is: ``minutes = true`` or ``"5"`` is a mistake, not 1 or 5
+    (pydantic's lax mode would take them)."""
+    found = [(key, data[key]) for key in _WHOLE_NUMBERS if key in data]
+    sections = data.get("sections")
+    if isinstance(sections, list):
+        found += [
+            (f"section {n} minutes", s["minutes"])
+            for n, s in enumerate(sections, 1)
+            if isinstance(s, dict) and "minutes" in s
+        ]
+    for key, value in found:
+        if type(value) is not int:
+            raise InvalidInput(f"invalid {source}: {key} must be a whole number, not {value!r}"[:300])
 
 
 class Topic(_Model):

@@ -75,6 +75,11 @@ class Snapshot(_Model):
         for o in self.overrides:
             if o.person not in handles:
                 problems.append(f"override {o.id}: unknown person {o.person!r}")
+        override_ids = {o.id for o in self.overrides}
+        for o in self.overrides:
+            if o.swap_id is not None and o.swap_id not in override_ids:
+                problems.append(f"override {o.id}: its swap partner {o.swap_id} is not in the file")
+        cards_known = _cards_known(self)
         if dup := _repeats([m.id for m in self.meetings]):
             problems.append(f"meetings: id repeated: {', '.join(dup)}")
         if sum(m.ended_at is None for m in self.meetings) > 1:
@@ -85,6 +90,8 @@ class Snapshot(_Model):
         for t in self.topics:
             if t.meeting_id is not None and t.meeting_id not in meeting_ids:
                 problems.append(f"topic {t.id}: unknown meeting {t.meeting_id}")
+            if t.card_id is not None and t.card_id not in cards_known:
+                problems.append(f"topic {t.id}: card {t.card_id} is neither on the board nor in the history")
         if dup := _repeats([e.id for e in self.meeting_log]):
             problems.append(f"meeting_log: id repeated: {', '.join(dup)}")
         for e in self.meeting_log:
@@ -98,8 +105,23 @@ class Snapshot(_Model):
         return self
 
 
+def _cards_known(s: Snapshot) -> set[int]:
+    """The cards on the board and those the history has seen (a card deleted since keeps its id)."""
+    seen = {int(e.entity_id) for e in s.events if e.entity == "card" and e.entity_id.isdigit()}
+    return {c.id for c in s.cards} | seen
+
+
 def _retro_problems(s: Snapshot) -> list[str]:
     problems: list[str] = []
+    handles = {p.handle for p in s.people}
+    cards_known = _cards_known(s)
+    for a in s.retro_actions:
+        if a.owner not in handles:
+            problems.append(f"retro_action {a.id}: unknown owner {a.owner!r}")
+        if a.card_id is not None and a.card_id not in cards_known:
+            problems.append(
+                f"retro_action {a.id}: card {a.card_id} is neither on the board nor in the history"
+            )
     retros = {r.id: r for r in s.retros}
     themes = {t.id: t for t in s.retro_themes}
     notes = {n.id: n for n in s.retro_notes}
