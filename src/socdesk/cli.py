@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from socdesk import __version__, duty_report, textfmt
+from socdesk.console_options import ConsoleOptions, open_console_store, positive
 from socdesk.domain.duty import OverrideDraft, Role, Rotation, parse_handover, parse_length, parse_moment
 from socdesk.domain.errors import InvalidInput, SocdeskError, WipLimitReached
 from socdesk.domain.mix import MixReport
@@ -51,49 +52,30 @@ def _limit(text: str) -> int | None:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
-SQLITE_INTEGER_MAX = 2**63 - 1  # an id, version or count beyond this cannot even be looked up
 MAX_WEEKS = 520  # ten years ahead: a longer --weeks is a typo (and far enough runs past year 9999)
 
 
-def _positive(text: str, *, most: int = SQLITE_INTEGER_MAX) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected at least 1, got {value}")
-    if value > most:
-        raise argparse.ArgumentTypeError(f"expected at most {most}, got {value}")
-    return value
-
-
 def _weeks(text: str) -> int:
-    return _positive(text, most=MAX_WEEKS)
+    return positive(text, most=MAX_WEEKS)
 
 
 # ---------------------------------------------------------------------- commands
 
 
 def cmd_console(args: argparse.Namespace) -> int:
-    from socdesk.sample import load_sample
-
-    if args.cycle is not None and not args.wallboard:
-        raise InvalidInput("--cycle sets how long the wallboard shows each view; add --wallboard")
-    path, is_default = resolve_db_path(args.db)
-    first_run = not path.exists()
-    store = _open(args, create=True)
-    if first_run and is_default:
-        load_sample(store)
+    options = ConsoleOptions.of(args)
+    store, _ = open_console_store(args.db, resolve_actor(args.user))
+    args.resources.enter_context(closing(store))
     wallboard = None
-    if args.wallboard:
+    if options.wallboard:
         from socdesk.ui.wallboard import DEFAULT_CYCLE_SECONDS, Wallboard
 
         store.close()  # reopened read-only: a wallboard shows, it never writes
         store = _open(args, read_only=True)
-        wallboard = Wallboard(cycle_seconds=args.cycle or DEFAULT_CYCLE_SECONDS)
+        wallboard = Wallboard(cycle_seconds=options.cycle or DEFAULT_CYCLE_SECONDS)
     from socdesk.ui.app import run_console  # textual is imported only here
 
-    return run_console(store, theme=args.console_theme, wallboard=wallboard)
+    return run_console(store, theme=options.theme, wallboard=wallboard)
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -976,7 +958,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--wallboard", action="store_true", help="read-only console for a wall screen: Board, Duty, Handshake"
     )
     parser.add_argument(
-        "--cycle", type=_positive, metavar="SECONDS", help="with --wallboard: seconds per view (default 20)"
+        "--cycle", type=positive, metavar="SECONDS", help="with --wallboard: seconds per view (default 20)"
     )
     parser.set_defaults(handler=cmd_console)
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
@@ -991,7 +973,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     def if_version(p: argparse.ArgumentParser) -> None:
         p.add_argument(
-            "--if-version", type=_positive, metavar="N", help="refuse if the card is no longer version N"
+            "--if-version", type=positive, metavar="N", help="refuse if the card is no longer version N"
         )
 
     init = command(commands, "init", cmd_init, "create or upgrade the database")
@@ -1040,18 +1022,18 @@ def build_parser() -> argparse.ArgumentParser:
     json_flag(lst)
 
     show = command(cards, "show", cmd_card_show, "one card with its history")
-    show.add_argument("id", type=_positive)
+    show.add_argument("id", type=positive)
     json_flag(show)
 
     move = command(cards, "move", cmd_card_move, "move a card to the end of another column")
-    move.add_argument("id", type=_positive)
+    move.add_argument("id", type=positive)
     move.add_argument("--to", required=True, metavar="COLUMN")
     move.add_argument("--force", action="store_true", help="move past the WIP limit (needs --reason)")
     move.add_argument("--reason", metavar="TEXT")
     if_version(move)
 
     edit = command(cards, "edit", cmd_card_edit, "change a card's fields")
-    edit.add_argument("id", type=_positive)
+    edit.add_argument("id", type=positive)
     edit.add_argument("--title")
     edit.add_argument("--type", metavar=types)
     edit.add_argument("--priority", metavar=priorities)
@@ -1064,7 +1046,7 @@ def build_parser() -> argparse.ArgumentParser:
     json_flag(edit)
 
     rm = command(cards, "rm", cmd_card_rm, "delete a card (its history stays in the log)")
-    rm.add_argument("id", type=_positive)
+    rm.add_argument("id", type=positive)
     if_version(rm)
 
     column = commands.add_parser("column", help="columns and their WIP limits")
@@ -1075,11 +1057,11 @@ def build_parser() -> argparse.ArgumentParser:
     climit.add_argument("name")
     climit.add_argument("limit", type=_limit, metavar="N|none")
     climit.add_argument(
-        "--if-version", type=_positive, metavar="N", help="refuse if the column changed meanwhile"
+        "--if-version", type=positive, metavar="N", help="refuse if the column changed meanwhile"
     )
 
     log = command(commands, "log", cmd_log, "the event log, newest first")
-    log.add_argument("--limit", type=_positive, default=50, metavar="N")
+    log.add_argument("--limit", type=positive, default=50, metavar="N")
     json_flag(log)
 
     export = command(commands, "export", cmd_export, "the whole database as JSON")
@@ -1140,7 +1122,7 @@ def _duty_commands(commands: Any, command: Any, json_flag: Callable[[argparse.Ar
     rset.add_argument("--handover", required=True, metavar="'mon 09:00'", help="weekday and local time")
     rset.add_argument("--tz", required=True, metavar="ZONE", help="IANA time zone, e.g. Europe/London")
     rset.add_argument("--start", required=True, metavar="YYYY-MM-DD", help="the rotation's first day")
-    rset.add_argument("--if-version", type=_positive, metavar="N", help="refuse if the rotation changed")
+    rset.add_argument("--if-version", type=positive, metavar="N", help="refuse if the rotation changed")
 
     override = duties.add_parser("override", help="someone covers a role for a while; swaps")
     overrides = override.add_subparsers(title="override commands", metavar="ACTION", required=True)
@@ -1152,8 +1134,8 @@ def _duty_commands(commands: Any, command: Any, json_flag: Callable[[argparse.Ar
     oadd.add_argument("--reason", metavar="TEXT")
     json_flag(oadd)
     orm = command(overrides, "rm", cmd_duty_override_rm, "remove an override (both halves of a swap)")
-    orm.add_argument("id", type=_positive)
-    orm.add_argument("--if-version", type=_positive, metavar="N", help="refuse if the override changed")
+    orm.add_argument("id", type=positive)
+    orm.add_argument("--if-version", type=positive, metavar="N", help="refuse if the override changed")
     oswap = command(overrides, "swap", cmd_duty_override_swap, "two people trade shifts")
     oswap.add_argument("role", metavar=roles)
     oswap.add_argument("--at", required=True, metavar="ISO", help="a moment in the first shift")
@@ -1188,7 +1170,7 @@ def _handshake_commands(
     tlist = command(topics, "list", cmd_handshake_topic_list, "the intake and the topics moved to later")
     json_flag(tlist)
     tdefer = command(topics, "defer", cmd_handshake_topic_defer, "move a waiting topic to next week")
-    tdefer.add_argument("id", type=_positive)
+    tdefer.add_argument("id", type=positive)
 
     command(actions, "start", cmd_handshake_start, "start the handshake (its intake of topics closes)")
     for name, text in (
@@ -1207,7 +1189,7 @@ def _handshake_commands(
     minutes = command(
         actions, "minutes", cmd_handshake_minutes, "a handshake's minutes (default: the latest)"
     )
-    minutes.add_argument("meeting_id", nargs="?", type=_positive, metavar="MEETING_ID")
+    minutes.add_argument("meeting_id", nargs="?", type=positive, metavar="MEETING_ID")
     minutes.add_argument("--format", choices=["md", "json"], default="md")
     minutes.add_argument("--output", "-o", metavar="FILE")
     hlist = command(actions, "list", cmd_handshake_list, "handshakes held, newest first")
@@ -1269,7 +1251,7 @@ def _retro_commands(
         ("unvote", True, "take one of your votes back from a note or theme (vote phase)"),
     ):
         vote = command(actions, name, _vote_command(taken_back), text)
-        vote.add_argument("id", type=_positive, metavar="NOTE_ID")
+        vote.add_argument("id", type=positive, metavar="NOTE_ID")
         vote.add_argument("--theme", action="store_true", help="the id is a theme's")
         json_flag(vote)
 
@@ -1277,7 +1259,7 @@ def _retro_commands(
     themes = theme.add_subparsers(title="theme commands", metavar="ACTION", required=True)
     tadd = command(themes, "add", cmd_retro_theme_add, "make a theme of some notes (group phase)")
     tadd.add_argument("name", metavar="NAME")
-    tadd.add_argument("note_ids", nargs="+", type=_positive, metavar="NOTE_ID")
+    tadd.add_argument("note_ids", nargs="+", type=positive, metavar="NOTE_ID")
     json_flag(tadd)
 
     phase = command(
@@ -1301,7 +1283,7 @@ def _retro_commands(
     json_flag(aadd)
 
     summary = command(actions, "summary", cmd_retro_summary, "a retro's summary (default: the latest)")
-    summary.add_argument("retro_id", nargs="?", type=_positive, metavar="RETRO_ID")
+    summary.add_argument("retro_id", nargs="?", type=positive, metavar="RETRO_ID")
     summary.add_argument("--format", choices=["md", "json"], default="md")
     summary.add_argument("--output", "-o", metavar="FILE")
 

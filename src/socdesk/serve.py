@@ -15,13 +15,13 @@ import ipaddress
 import shlex
 import socket
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from socdesk.console_options import ConsoleOptions, open_console_store, positive
 from socdesk.domain.errors import InvalidInput
-from socdesk.settings import resolve_actor, resolve_db_path
+from socdesk.settings import resolve_actor
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -50,17 +50,6 @@ def port_number(text: str) -> int:
     return value
 
 
-def cycle_seconds(text: str) -> int:
-    """Checked here so that a typo is a usage error now, not a dead browser tab later."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number of seconds, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected at least 1 second, got {value}")
-    return value
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--host", default=DEFAULT_HOST, help=f"address to listen on (default {DEFAULT_HOST}, loopback only)"
@@ -82,36 +71,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     console.add_argument(
         "--cycle",
-        type=cycle_seconds,
+        type=positive,
         metavar="SECONDS",
         default=argparse.SUPPRESS,
         help="with --wallboard: seconds per view",
     )
-
-
-@dataclass(frozen=True)
-class ConsoleOptions:
-    theme: str | None = None
-    wallboard: bool = False
-    cycle: int | None = None
-
-    @classmethod
-    def of(cls, args: argparse.Namespace) -> ConsoleOptions:
-        """The options as given, before or after ``serve``; refused as the console itself would."""
-        options = cls(
-            theme=getattr(args, "console_theme", None),
-            wallboard=getattr(args, "wallboard", False),
-            cycle=getattr(args, "cycle", None),
-        )
-        if options.cycle is not None and not options.wallboard:
-            raise InvalidInput("--cycle sets how long the wallboard shows each view; add --wallboard")
-        return options
-
-    def words(self) -> list[str]:
-        """Only what was given, so the console's own defaults (and a remembered theme) still apply."""
-        words = ["--theme", self.theme] if self.theme is not None else []
-        words += ["--wallboard"] if self.wallboard else []
-        return words + (["--cycle", str(self.cycle)] if self.cycle is not None else [])
 
 
 # ---------------------------------------------------------------------- addresses
@@ -174,17 +138,8 @@ def prepare_database(flag: str | None, actor: str) -> Path:
     """Open the database once before serving, as the console itself would: a file that is not SQLite
     is refused here, on the terminal, instead of in every browser tab; the default file gets the
     sample team on first run (the tabs are given an explicit ``--db``, so they would not seed it)."""
-    from socdesk.sample import load_sample
-    from socdesk.store import open_store
-
-    path, is_default = resolve_db_path(flag)
-    first_run = not path.exists()
-    store = open_store(path, actor=actor, create=True)
-    try:
-        if first_run and is_default:
-            load_sample(store)
-    finally:
-        store.close()
+    store, path = open_console_store(flag, actor)
+    store.close()
     return path.resolve()
 
 
