@@ -601,16 +601,10 @@ def run_init_round(
 ) -> tuple[str, float, list[str]]:
     """Start `socdesk init` on a fresh path, kill it ``0..window`` s after it was told to go."""
     db = directory / "fresh.db"
-    ready_r, ready_w = ctx.Pipe(duplex=False)
-    go_r, go_w = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=init_runner, args=(str(db), ready_w, go_r), daemon=True)
-    proc.start()
-    ready_w.close()
-    go_r.close()
+    proc, ready_r, go_w = _start_init(ctx, db)
     try:
-        if not ready_r.poll(START_TIMEOUT):
+        if not _ready(ready_r):
             return "no start", 0.0, ["socdesk init never got ready"]
-        ready_r.recv()
         delay = rng.uniform(0, window)
         began = time.monotonic()
         go_w.send("go")
@@ -632,18 +626,36 @@ def run_init_round(
     return state, delay, problems
 
 
-def init_window(ctx: Any, directory: Path) -> float:
-    """How long an unkilled `socdesk init` takes from go to exit, on this machine."""
-    db = directory / "timed.db"
+def init_window(ctx: Any, directory: Path, runs: int = 3) -> float:
+    """How long an unkilled `socdesk init` takes from go to exit, on this machine: the median of a few
+    runs, so that one cold or disturbed run does not stretch the window the kills are spread over
+    (most kills would then land after the end, and none before the migration commits)."""
+    took = sorted(_init_once(ctx, directory / f"timed-{n}.db") for n in range(runs))
+    return took[len(took) // 2]
+
+
+def _start_init(ctx: Any, db: Path) -> tuple[Any, Any, Any]:
+    """A process that runs `socdesk init` on ``db`` once told to go: (process, its ready end, go end)."""
     ready_r, ready_w = ctx.Pipe(duplex=False)
     go_r, go_w = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=init_runner, args=(str(db), ready_w, go_r), daemon=True)
     proc.start()
     ready_w.close()
     go_r.close()
+    return proc, ready_r, go_w
+
+
+def _ready(ready_r: Any) -> bool:
     if not ready_r.poll(START_TIMEOUT):
-        raise RuntimeError("socdesk init never got ready")
+        return False
     ready_r.recv()
+    return True
+
+
+def _init_once(ctx: Any, db: Path) -> float:
+    proc, ready_r, go_w = _start_init(ctx, db)
+    if not _ready(ready_r):
+        raise RuntimeError("socdesk init never got ready")
     began = time.monotonic()
     go_w.send("go")
     proc.join(FINISH_TIMEOUT)

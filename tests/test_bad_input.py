@@ -496,6 +496,19 @@ def card_fields(spec: Spec, w: World) -> Strategies:
     ]
 
 
+def record_cases(spec: Spec, noun: str, file: str) -> list[Any]:
+    """`handshake minutes [ID]` and `retro summary [ID]`: a bad or unknown id, format or output."""
+    return [
+        NOT_INT.filter(lambda s: s != "").map(lambda v: spec.case(spec.argv(positionals=[v]), 2)),
+        st.one_of(NON_POSITIVE, HUGE).map(lambda v: spec.case(spec.argv(positionals=[v]), 2)),
+        UNKNOWN_ID.map(lambda v: spec.case(spec.argv(positionals=[v]), 1, f"no {noun} with id {v}")),
+        at_option(spec, "--format", unknown(["md", "json"]), 2, "--format"),
+        at_option(
+            spec, "--output", st.sampled_from([f"{INPUTS}/no/such/dir/{file}", INPUTS]), 1, "cannot write"
+        ),
+    ]
+
+
 def specific(spec: Spec, w: World) -> Strategies:
     path = spec.path
     full = st.sampled_from(w.full_columns)
@@ -832,15 +845,7 @@ def specific(spec: Spec, w: World) -> Strategies:
             in_state(spec, "sample", "no handshake"),
         ]
     if path == ("handshake", "minutes"):
-        return [
-            NOT_INT.filter(lambda s: s != "").map(lambda v: spec.case(spec.argv(positionals=[v]), 2)),
-            st.one_of(NON_POSITIVE, HUGE).map(lambda v: spec.case(spec.argv(positionals=[v]), 2)),
-            UNKNOWN_ID.map(lambda v: spec.case(spec.argv(positionals=[v]), 1, f"no handshake with id {v}")),
-            at_option(spec, "--format", unknown(["md", "json"]), 2, "--format"),
-            at_option(
-                spec, "--output", st.sampled_from([f"{INPUTS}/no/such/dir/m.md", INPUTS]), 1, "cannot write"
-            ),
-        ]
+        return record_cases(spec, "handshake", "m.md")
     if path == ("handshake", "note"):
         return [
             *title_like(spec, lambda v: spec.with_positional(0, v), 5000, "note"),
@@ -959,15 +964,7 @@ def specific(spec: Spec, w: World) -> Strategies:
             in_state(spec, "retro_write", "phase"),
         ]
     if path == ("retro", "summary"):
-        return [
-            NOT_INT.filter(lambda s: s != "").map(lambda v: spec.case(spec.argv(positionals=[v]), 2)),
-            st.one_of(NON_POSITIVE, HUGE).map(lambda v: spec.case(spec.argv(positionals=[v]), 2)),
-            UNKNOWN_ID.map(lambda v: spec.case(spec.argv(positionals=[v]), 1, f"no retro with id {v}")),
-            at_option(spec, "--format", unknown(["md", "json"]), 2, "--format"),
-            at_option(
-                spec, "--output", st.sampled_from([f"{INPUTS}/no/such/dir/s.md", INPUTS]), 1, "cannot write"
-            ),
-        ]
+        return record_cases(spec, "retro", "s.md")
     if path == ("report", "mix"):
         return [
             at_option(spec, "--from", NOT_ISO_DATE, 1, "--from"),
