@@ -496,6 +496,28 @@ def card_fields(spec: Spec, w: World) -> Strategies:
     ]
 
 
+def period_cases(spec: Spec, w: World) -> list[Any]:
+    """`--from`/`--to` of a period (retro start, report mix): not a date, out of range, or reversed."""
+    return [
+        at_option(spec, "--from", NOT_ISO_DATE, 1, "--from"),
+        at_option(spec, "--to", NOT_ISO_DATE, 1, "--to"),
+        at_option(spec, "--from", EXTREME_DATE, 1, "out of range"),
+        at_option(spec, "--to", EXTREME_DATE, 1, "out of range"),
+        st.integers(1, 300).map(
+            lambda d: spec.case(
+                spec.argv(
+                    options=[
+                        ("--from", (w.today + timedelta(days=d)).isoformat()),
+                        ("--to", w.today.isoformat()),
+                    ]
+                ),
+                1,
+                "before it starts",
+            )
+        ),
+    ]
+
+
 def record_cases(spec: Spec, noun: str, file: str) -> list[Any]:
     """`handshake minutes [ID]` and `retro summary [ID]`: a bad or unknown id, format or output."""
     return [
@@ -878,21 +900,7 @@ def specific(spec: Spec, w: World) -> Strategies:
                 "vote_budget",
             ),
             at_option(spec, "--votes", NOT_INT, 2, "--votes"),
-            at_option(spec, "--from", NOT_ISO_DATE, 1, "--from"),
-            at_option(spec, "--to", NOT_ISO_DATE, 1, "--to"),
-            at_option(spec, "--from", EXTREME_DATE, 1, "out of range"),
-            st.integers(1, 300).map(
-                lambda d: spec.case(
-                    spec.argv(
-                        options=[
-                            ("--from", (w.today + timedelta(days=d)).isoformat()),
-                            ("--to", w.today.isoformat()),
-                        ]
-                    ),
-                    1,
-                    "before it starts",
-                )
-            ),
+            *period_cases(spec, w),
             st.integers(367, 5000).map(
                 lambda d: spec.case(
                     spec.argv(
@@ -967,22 +975,7 @@ def specific(spec: Spec, w: World) -> Strategies:
         return record_cases(spec, "retro", "s.md")
     if path == ("report", "mix"):
         return [
-            at_option(spec, "--from", NOT_ISO_DATE, 1, "--from"),
-            at_option(spec, "--to", NOT_ISO_DATE, 1, "--to"),
-            at_option(spec, "--from", EXTREME_DATE, 1, "out of range"),
-            at_option(spec, "--to", EXTREME_DATE, 1, "out of range"),
-            st.integers(1, 300).map(
-                lambda d: spec.case(
-                    spec.argv(
-                        options=[
-                            ("--from", (w.today + timedelta(days=d)).isoformat()),
-                            ("--to", w.today.isoformat()),
-                        ]
-                    ),
-                    1,
-                    "before it starts",
-                )
-            ),
+            *period_cases(spec, w),
             at_option(spec, "--format", unknown(["table", "md", "json"]), 2, "--format"),
         ]
     return []  # nothing of its own to get wrong: its flags (generic) only
